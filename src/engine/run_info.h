@@ -35,7 +35,7 @@ struct StepState {
   const dag::Step* step = nullptr;  // points into RunInfo::dag
   HandlerKind handler = HandlerKind::kNone;
   Status status = Status::kNotStarted;
-  int exit_code = -1;  // -1 = no process exited
+  int exit_code = -1;               // -1 = no process exited
   std::int64_t started_at_ns = 0;   // unix time; 0 = never started
   std::int64_t finished_at_ns = 0;  // 0 = not finished
   int pid = 0;

@@ -1,0 +1,99 @@
+#include "engine/step_command.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "eval/expand.h"
+#include "eval/params.h"
+
+namespace weft::engine {
+namespace {
+
+bool IsShFamily(const std::string& program) {
+  std::string base = std::filesystem::path(program).filename();
+  return base == "sh" || base == "bash" || base == "dash" || base == "zsh" || base == "ksh" ||
+         base == "ash" || base == "mksh";
+}
+
+bool WriteScript(const std::string& path, const std::string& text, std::string* error) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+  if (fd < 0) {
+    *error = "cannot write script file " + path;
+    return false;
+  }
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  close(fd);
+  if (done != text.size()) {
+    *error = "cannot write script file " + path;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> SplitWords(const std::string& text) {
+  std::string error;
+  std::vector<std::string> words;
+  if (auto params = eval::ParseParams(text, &error)) {
+    for (auto& p : *params) words.push_back(p.name.empty() ? p.value : p.name + "=" + p.value);
+  }
+  return words;
+}
+
+bool BuildStepCommand(const dag::Dag& dag, const dag::Step& step, const eval::Variables& vars,
+                      const StepCommandContext& context, StepCommand* out, std::string* error) {
+  eval::ExpandOptions in_shell{.respect_single_quotes = true};
+
+  std::string working_dir =
+      eval::Expand(step.working_dir.empty() ? context.dag_working_dir : step.working_dir, vars);
+  std::filesystem::path dir(working_dir);
+  if (dir.is_relative()) dir = std::filesystem::path(context.dag_working_dir) / dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    *error = "cannot create working directory " + dir.string() + ": " + ec.message();
+    return false;
+  }
+  out->working_dir = dir.lexically_normal().string();
+
+  const std::string& chosen = !step.shell.empty() ? step.shell : dag.shell;
+  std::vector<std::string> shell = SplitWords(eval::Expand(chosen, vars));
+  if (shell.empty()) {
+    shell = {context.default_shell.empty() ? "sh" : context.default_shell};
+    if (IsShFamily(shell[0])) shell.push_back("-e");
+  }
+
+  out->argvs.clear();
+  if (!step.script.empty()) {
+    if (!WriteScript(context.script_path, eval::Expand(step.script, vars, in_shell), error)) {
+      return false;
+    }
+    std::vector<std::string> argv =
+        step.commands.empty() ? shell : SplitWords(eval::Expand(step.commands[0], vars));
+    argv.push_back(context.script_path);
+    out->argvs.push_back(std::move(argv));
+    return true;
+  }
+  for (const auto& command : step.commands) {
+    std::vector<std::string> argv = shell;
+    argv.push_back("-c");
+    argv.push_back(eval::Expand(command, vars, in_shell));
+    out->argvs.push_back(std::move(argv));
+  }
+  if (out->argvs.empty()) {
+    *error = "step has nothing to run (no command, script or sub-DAG call)";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace weft::engine

@@ -1,0 +1,35 @@
+#pragma once
+
+// Turns a step of the model into the processes to run (§3.2): shell selection, `-e` for the
+// sh family when the user did not choose the shell, scripts written to a file and run by the
+// shell or by `command` as interpreter, variables expanded, the working dir resolved and
+// created.
+
+#include <string>
+#include <vector>
+
+#include "dag/dag.h"
+#include "eval/variables.h"
+
+namespace weft::engine {
+
+struct StepCommand {
+  std::vector<std::vector<std::string>> argvs;  // run in turn; stop at the first failure
+  std::string working_dir;                      // absolute, exists
+};
+
+struct StepCommandContext {
+  std::string dag_working_dir;  // absolute
+  std::string default_shell;    // $SHELL of weft's environment; "" = sh
+  std::string script_path;      // where to write the step's script, if it has one
+};
+
+// Returns false with *error set when the step cannot be turned into a command line (no
+// command, the working dir cannot be created, the script cannot be written).
+bool BuildStepCommand(const dag::Dag& dag, const dag::Step& step, const eval::Variables& vars,
+                      const StepCommandContext& context, StepCommand* out, std::string* error);
+
+// Splits a shell setting like "bash -o pipefail" into words (quotes respected).
+std::vector<std::string> SplitWords(const std::string& text);
+
+}  // namespace weft::engine
