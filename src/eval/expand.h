@@ -11,10 +11,23 @@
 namespace weft::eval {
 
 struct ExpandOptions {
-  // In shell command text, '$X' inside single quotes is left to the shell.
+  // In shell command text, '$X' inside single quotes is left to the shell. So is `\$`: the
+  // shell removes the backslash itself and prints a literal `$`, and a backslash-escaped quote
+  // opens no quoted section.
   bool respect_single_quotes = false;
 };
 
+// Replaces, in one left-to-right pass:
+//   $NAME, ${NAME}     NAME = [A-Za-z_][A-Za-z0-9_]*, when NAME is a variable;
+//   $1..$9, ${10}      positional params;
+//   ${any.name}        a variable registered under the dotted name (e.g. `id.stdout`);
+//   ${VAR.key[0].sub}  a value inside the JSON held by VAR (or by a dotted VAR such as
+//                      `id.output`); strings are inserted raw, other JSON values compact;
+//   \$                 a literal `$` (kept as `\$` in shell text, see ExpandOptions).
+// Anything else, including an unknown name, a missing JSON path or a value that is not JSON, is
+// copied exactly as written. Inserted values are never expanded again, so `A=${A}` cannot loop
+// and a value holding `$(...)` or `${X}` stays data. Runs in time linear in input plus output
+// size (each JSON value is parsed at most once per call).
 std::string Expand(std::string_view text, const Variables& vars, const ExpandOptions& options = {});
 
 }  // namespace weft::eval

@@ -5,17 +5,27 @@
 namespace weft::eval {
 
 void Variables::Set(std::string_view name, std::string value) {
-  auto [it, inserted] = index_.try_emplace(std::string(name), entries_.size());
-  if (inserted) {
-    entries_.emplace_back(it->first, std::move(value));
-  } else {
+  if (auto it = index_.find(name); it != index_.end()) {
     entries_[it->second].second = std::move(value);
+    return;
   }
+  index_.emplace(std::string(name), entries_.size());
+  entries_.emplace_back(std::string(name), std::move(value));
 }
 
 const std::string* Variables::Find(std::string_view name) const {
-  auto it = index_.find(std::string(name));
+  auto it = index_.find(name);
   return it == index_.end() ? nullptr : &entries_[it->second].second;
+}
+
+std::vector<std::string> ToEnvp(const Variables& vars) {
+  std::vector<std::string> envp;
+  envp.reserve(vars.size());
+  for (const auto& [name, value] : vars.entries()) {
+    if (name.empty() || name.find('=') != std::string::npos) continue;
+    envp.push_back(name + "=" + value);
+  }
+  return envp;
 }
 
 }  // namespace weft::eval
