@@ -4,7 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -186,7 +186,8 @@ std::optional<std::string> RunForOutput(const std::string& command,
   ShellProcess shell(*pid);
   out.write.Reset();
   err.write.Reset();
-  UniqueFd exited(pidfd_open(shell.pid(), 0));
+  // The syscall directly: glibc 2.36's <sys/pidfd.h> lacks C++ linkage.
+  UniqueFd exited(static_cast<int>(syscall(SYS_pidfd_open, shell.pid(), 0)));
   if (exited.get() < 0) {
     *error = Quoted(command) + " could not be watched: pidfd_open: " + std::strerror(errno);
     return std::nullopt;

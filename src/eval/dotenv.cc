@@ -79,8 +79,9 @@ class DotenvParser {
   void ReadUnquoted(std::string& value) {
     const std::size_t line_end = std::min(text_.find('\n', pos_), text_.size());
     std::string_view raw = text_.substr(pos_, line_end - pos_);
-    for (std::size_t i = 1; i < raw.size(); ++i) {
-      if (raw[i] == '#' && IsBlank(raw[i - 1])) {
+    // `pos_ - 1` is at worst the '=' before the value.
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '#' && IsBlank(text_[pos_ + i - 1])) {
         raw = raw.substr(0, i);
         break;
       }

@@ -51,8 +51,9 @@ class WordReader {
         if (!ReadBackticks(word, error)) return std::nullopt;
       } else if (c == '\\') {
         quoted_before_equals = true;
+        // A trailing backslash escapes nothing and stays.
+        word.push_back(pos_ + 1 < text_.size() ? text_[++pos_] : c);
         ++pos_;
-        if (pos_ < text_.size()) word.push_back(text_[pos_++]);
       } else {
         word.push_back(c);
         ++pos_;

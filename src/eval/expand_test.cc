@@ -1,0 +1,154 @@
+#include "eval/expand.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace weft::eval {
+namespace {
+
+class ExpandTest : public ::testing::Test {
+ protected:
+  ExpandTest() {
+    vars_.Set("A", "alpha");
+    vars_.Set("AB", "ab");
+    vars_.Set("EMPTY", "");
+    vars_.Set("1", "one");
+    vars_.Set("2", "two");
+    vars_.Set("10", "ten");
+    vars_.Set("J", R"({"a":{"b":"deep","n":7},"arr":[{"x":"first"},2,[3]],"s":"str"})");
+    vars_.Set("TEXT", "not json");
+    vars_.Set("step.stdout", "/logs/step.out");
+    vars_.Set("id.output", R"({"key":"from output"})");
+  }
+
+  std::string Plain(std::string_view text) { return Expand(text, vars_); }
+  std::string Shell(std::string_view text) {
+    return Expand(text, vars_, ExpandOptions{.respect_single_quotes = true});
+  }
+
+  Variables vars_;
+};
+
+TEST_F(ExpandTest, TextWithoutReferencesIsUnchanged) {
+  EXPECT_EQ(Plain(""), "");
+  EXPECT_EQ(Plain("plain text { } \\n"), "plain text { } \\n");
+}
+
+TEST_F(ExpandTest, BracedAndBareNamesAreReplaced) {
+  EXPECT_EQ(Plain("${A} $A"), "alpha alpha");
+  EXPECT_EQ(Plain("x${EMPTY}y"), "xy");
+}
+
+TEST_F(ExpandTest, BareNameTakesTheLongestRunOfNameCharacters) {
+  EXPECT_EQ(Plain("$AB $A-x $A.y ${A}B"), "ab alpha-x alpha.y alphaB");
+  EXPECT_EQ(Plain("$ABC"), "$ABC");
+}
+
+TEST_F(ExpandTest, UnknownNamesAreLeftExactlyAsWritten) {
+  EXPECT_EQ(Plain("$NOPE ${NOPE} ${NOPE:-x} ${} ${ A }"), "$NOPE ${NOPE} ${NOPE:-x} ${} ${ A }");
+}
+
+TEST_F(ExpandTest, DollarWithoutNameIsLiteral) {
+  EXPECT_EQ(Plain("$ $$ a$ $-1 $("), "$ $$ a$ $-1 $(");
+}
+
+TEST_F(ExpandTest, UnclosedBraceIsLeftAsWrittenAndLaterReferencesStillExpand) {
+  EXPECT_EQ(Plain("${A $A"), "${A alpha");
+  EXPECT_EQ(Plain("$A ${A"), "alpha ${A");
+}
+
+TEST_F(ExpandTest, ManyUnclosedBracesAreCopiedThrough) {
+  std::string text;
+  for (int i = 0; i < 100000; ++i) text += "${";
+  text += "$A";
+  EXPECT_EQ(Plain(text), text.substr(0, text.size() - 2) + "alpha");
+}
+
+TEST_F(ExpandTest, PositionalParamsAreSingleDigitBareOrAnyNumberBraced) {
+  EXPECT_EQ(Plain("$1 $2 ${1} ${10}"), "one two one ten");
+  EXPECT_EQ(Plain("$10"), "one0");
+  EXPECT_EQ(Plain("$0 $3"), "$0 $3");
+}
+
+TEST_F(ExpandTest, BackslashDollarIsALiteralDollar) {
+  EXPECT_EQ(Plain(R"(\$A \${A} cost \$5)"), "$A ${A} cost $5");
+}
+
+TEST_F(ExpandTest, EscapedBackslashDoesNotEscapeTheDollar) {
+  EXPECT_EQ(Plain(R"(\\$A)"), R"(\\alpha)");
+  EXPECT_EQ(Plain(R"(C:\dir\$A)"), R"(C:\dir$A)");
+}
+
+TEST_F(ExpandTest, SingleQuotesAreOrdinaryOutsideShellText) { EXPECT_EQ(Plain("'$A'"), "'alpha'"); }
+
+TEST_F(ExpandTest, ShellTextLeavesSingleQuotedSectionsToTheShell) {
+  EXPECT_EQ(Shell("echo '$A ${A}' $A"), "echo '$A ${A}' alpha");
+}
+
+TEST_F(ExpandTest, ShellTextExpandsSingleQuotesInsideDoubleQuotes) {
+  EXPECT_EQ(Shell(R"(echo "it's $A" '$A')"), R"(echo "it's alpha" '$A')");
+}
+
+TEST_F(ExpandTest, ShellTextEscapedQuoteOpensNoSection) {
+  EXPECT_EQ(Shell(R"(echo It\'s $A)"), R"(echo It\'s alpha)");
+  EXPECT_EQ(Shell(R"(echo "a \" $A")"), R"(echo "a \" alpha")");
+}
+
+TEST_F(ExpandTest, ShellTextKeepsBackslashDollarForTheShell) {
+  EXPECT_EQ(Shell(R"(echo \$A "\$A")"), R"(echo \$A "\$A")");
+}
+
+TEST_F(ExpandTest, ShellTextUnclosedSingleQuoteIsCopiedToTheEnd) {
+  EXPECT_EQ(Shell("echo $A 'x $A"), "echo alpha 'x $A");
+}
+
+TEST_F(ExpandTest, DottedNameRegisteredAsVariableIsFound) {
+  EXPECT_EQ(Plain("${step.stdout}"), "/logs/step.out");
+}
+
+TEST_F(ExpandTest, FullDottedNameWinsOverJsonPath) {
+  vars_.Set("J.s", "direct");
+  EXPECT_EQ(Plain("${J.s}"), "direct");
+}
+
+TEST_F(ExpandTest, JsonPathReadsKeysAndIndexes) {
+  EXPECT_EQ(Plain("${J.a.b} ${J.arr[0].x} ${J.arr[1]} ${J.arr[2][0]}"), "deep first 2 3");
+}
+
+TEST_F(ExpandTest, JsonStringsAreRawAndOtherValuesCompactJson) {
+  EXPECT_EQ(Plain("${J.s}|${J.a.n}|${J.a}|${J.arr[2]}"), R"(str|7|{"b":"deep","n":7}|[3])");
+}
+
+TEST_F(ExpandTest, JsonPathIntoDottedVariable) {
+  EXPECT_EQ(Plain("${id.output.key}"), "from output");
+}
+
+TEST_F(ExpandTest, MissingJsonPathIsLeftAsWritten) {
+  EXPECT_EQ(Plain("${J.missing} ${J.a.b.c} ${J.arr[9]} ${J.s[0]} ${J.arr.x}"),
+            "${J.missing} ${J.a.b.c} ${J.arr[9]} ${J.s[0]} ${J.arr.x}");
+}
+
+TEST_F(ExpandTest, MalformedJsonPathIsLeftAsWritten) {
+  EXPECT_EQ(Plain("${J..a} ${J.} ${J.arr[x]} ${J.arr[-1]} ${J.arr[0} ${J.arr[0]x}"),
+            "${J..a} ${J.} ${J.arr[x]} ${J.arr[-1]} ${J.arr[0} ${J.arr[0]x}");
+}
+
+TEST_F(ExpandTest, JsonPathIntoNonJsonOrUnknownVariableIsLeftAsWritten) {
+  EXPECT_EQ(Plain("${TEXT.a} ${NOPE.a} ${A[0]}"), "${TEXT.a} ${NOPE.a} ${A[0]}");
+}
+
+TEST_F(ExpandTest, InsertedValuesAreNotExpandedAgain) {
+  vars_.Set("SELF", "${SELF}");
+  vars_.Set("REF", "$A ${A} \\$A");
+  vars_.Set("CMD", "$(rm -rf /) `rm -rf /`");
+  EXPECT_EQ(Plain("${SELF}|$REF|$CMD"), "${SELF}|$A ${A} \\$A|$(rm -rf /) `rm -rf /`");
+}
+
+TEST_F(ExpandTest, JsonStringValueIsNotExpandedAgain) {
+  vars_.Set("K", R"({"v":"${A}"})");
+  EXPECT_EQ(Plain("${K.v}"), "${A}");
+}
+
+}  // namespace
+}  // namespace weft::eval
