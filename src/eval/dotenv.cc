@@ -1,7 +1,6 @@
 #include "eval/dotenv.h"
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -12,14 +11,6 @@ namespace weft::eval {
 namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-bool IsName(std::string_view s) {
-  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-  for (char c : s) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
-  }
-  return true;
-}
 
 // Walks the text line by line; quoted values may consume further lines.
 class DotenvParser {
@@ -56,7 +47,7 @@ class DotenvParser {
     std::string_view name = rest.substr(0, equals);
     if (name.starts_with("export") && name.size() > 6 && IsBlank(name[6])) name.remove_prefix(7);
     entry.name = Trimmed(name);
-    if (!IsName(entry.name)) {
+    if (!IsVariableName(entry.name)) {
       return Fail(error, "invalid variable name \"" + entry.name +
                              "\"; a name is letters, digits and '_', not starting with a digit");
     }

@@ -1,6 +1,5 @@
 #include "eval/expand.h"
 
-#include <cctype>
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -9,18 +8,8 @@
 namespace weft::eval {
 namespace {
 
-bool IsNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsPathSeparator(char c) { return c == '.' || c == '['; }
-
-bool IsName(std::string_view s) {
-  if (s.empty() || !IsNameStart(s[0])) return false;
-  for (char c : s) {
-    if (!IsNameChar(c)) return false;
-  }
-  return true;
-}
 
 bool IsNumber(std::string_view s) {
   if (s.empty()) return false;
@@ -151,7 +140,7 @@ class Expander {
       out_.append(*value);
       return true;
     }
-    if (IsName(content) || IsNumber(content)) return false;
+    if (IsVariableName(content) || IsNumber(content)) return false;
     // VAR is the leading name; failing that, a dotted name such as `id.output`.
     std::size_t first = 0;
     while (first < content.size() && !IsPathSeparator(content[first])) ++first;

@@ -1,15 +1,11 @@
 #include "eval/params.h"
 
-#include <cctype>
+#include "eval/variables.h"
 
 namespace weft::eval {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-bool IsNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-
-bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 // Characters a backslash escapes inside double quotes (POSIX); before any other character the
 // backslash is kept.
@@ -17,7 +13,7 @@ bool IsDoubleQuoteEscapable(char c) {
   return c == '"' || c == '\\' || c == '$' || c == '`' || c == '\n';
 }
 
-// Reads one word starting at `pos` (not a space) with POSIX quote removal. Backtick sections
+// Reads the words of a params text one by one with POSIX quote removal. Backtick sections
 // are kept verbatim, backticks included, so that command substitution can run them later; they
 // only stop the word from being split. A word is named when it starts with an unquoted valid
 // name followed by '=', as a shell assignment is.
@@ -25,7 +21,8 @@ class WordReader {
  public:
   explicit WordReader(std::string_view text) : text_(text) {}
 
-  bool done() {
+  // Skips blanks; true when no word is left.
+  bool AtEnd() {
     while (pos_ < text_.size() && IsSpace(text_[pos_])) ++pos_;
     return pos_ >= text_.size();
   }
@@ -36,7 +33,7 @@ class WordReader {
     bool quoted_before_equals = false;
     while (pos_ < text_.size() && !IsSpace(text_[pos_])) {
       const char c = text_[pos_];
-      if (c == '=' && name_length == 0 && !quoted_before_equals && IsName(word)) {
+      if (c == '=' && name_length == 0 && !quoted_before_equals && IsVariableName(word)) {
         name_length = word.size();
         word.push_back(c);
         ++pos_;
@@ -64,14 +61,6 @@ class WordReader {
   }
 
  private:
-  static bool IsName(std::string_view s) {
-    if (s.empty() || !IsNameStart(s[0])) return false;
-    for (char c : s) {
-      if (!IsNameChar(c)) return false;
-    }
-    return true;
-  }
-
   std::string Unterminated(char quote, std::size_t start) const {
     return std::string("unterminated ") + quote + " quote starting at column " +
            std::to_string(start + 1) + " in params \"" + std::string(text_) +
@@ -134,7 +123,7 @@ class WordReader {
 std::optional<std::vector<Param>> ParseParams(std::string_view text, std::string* error) {
   std::vector<Param> params;
   WordReader reader(text);
-  while (!reader.done()) {
+  while (!reader.AtEnd()) {
     std::optional<Param> param = reader.Next(error);
     if (!param) return std::nullopt;
     params.push_back(std::move(*param));

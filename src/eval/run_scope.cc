@@ -153,8 +153,9 @@ std::optional<fs::path> FindDotenv(const std::string& path, const fs::path& work
 }
 
 bool LoadDotenvFiles(const RunScopeInput& input, Variables& vars, std::string* error) {
+  std::error_code ec;
   const fs::path working_dir =
-      input.working_dir.empty() ? fs::current_path() : fs::path(input.working_dir);
+      input.working_dir.empty() ? fs::current_path(ec) : fs::path(input.working_dir);
   const fs::path dag_dir = !input.dag_dir.empty()    ? fs::path(input.dag_dir)
                            : input.dag->file.empty() ? fs::path()
                                                      : fs::path(input.dag->file).parent_path();
@@ -164,7 +165,6 @@ bool LoadDotenvFiles(const RunScopeInput& input, Variables& vars, std::string* e
   for (const std::string& path : paths) {
     std::optional<fs::path> file = FindDotenv(path, working_dir, dag_dir);
     if (!file) continue;
-    std::error_code ec;
     fs::path canonical = fs::weakly_canonical(*file, ec);
     if (!loaded.insert(ec ? *file : canonical).second) continue;
     if (!LoadDotenv(file->string(), vars, error)) return false;
@@ -175,6 +175,10 @@ bool LoadDotenvFiles(const RunScopeInput& input, Variables& vars, std::string* e
 }  // namespace
 
 std::optional<RunScope> BuildRunScope(const RunScopeInput& input, std::string* error) {
+  if (!input.dag) {
+    *error = "no DAG to build the run's variables for";
+    return std::nullopt;
+  }
   RunScope scope;
   Variables& vars = scope.variables;
   SetProcessEnv(input.process_env, vars);

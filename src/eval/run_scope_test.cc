@@ -294,6 +294,12 @@ TEST_F(RunScopeTest, LocalDagWithoutFileUsesTheWorkingDirOnly) {
   EXPECT_EQ(Value(Build(), "X"), "work");
 }
 
+TEST(BuildRunScopeTest, MissingDagIsAnError) {
+  std::string error;
+  EXPECT_FALSE(BuildRunScope(RunScopeInput{}, &error).has_value());
+  EXPECT_THAT(error, HasSubstr("no DAG"));
+}
+
 class StepVariablesTest : public ::testing::Test {
  protected:
   StepVariablesTest() {

@@ -18,6 +18,18 @@ const std::string* Variables::Find(std::string_view name) const {
   return it == index_.end() ? nullptr : &entries_[it->second].second;
 }
 
+bool IsNameStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+
+bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
+
+bool IsVariableName(std::string_view name) {
+  if (name.empty() || !IsNameStart(name[0])) return false;
+  for (char c : name) {
+    if (!IsNameChar(c)) return false;
+  }
+  return true;
+}
+
 std::vector<std::string> ToEnvp(const Variables& vars) {
   std::vector<std::string> envp;
   envp.reserve(vars.size());

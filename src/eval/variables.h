@@ -36,6 +36,11 @@ class Variables {
   std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> index_;
 };
 
+// NAME = [A-Za-z_][A-Za-z0-9_]*: what $NAME, a named param and a dotenv key may be.
+bool IsNameStart(char c);
+bool IsNameChar(char c);
+bool IsVariableName(std::string_view name);
+
 // The variables as an environment for exec: "NAME=value" in first-set order. A name that an
 // environment cannot hold (empty, or containing '=') is left out.
 std::vector<std::string> ToEnvp(const Variables& vars);

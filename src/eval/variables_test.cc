@@ -64,5 +64,12 @@ TEST(ToEnvpTest, LeavesOutNamesAnEnvironmentCannotHold) {
   EXPECT_THAT(ToEnvp(vars), ElementsAre("id.stdout=/log"));
 }
 
+TEST(IsVariableNameTest, LetterOrUnderscoreThenLettersDigitsUnderscores) {
+  for (const char* name : {"A", "_", "a_1", "_9Z", "ABC_def"}) EXPECT_TRUE(IsVariableName(name));
+  for (const char* name : {"", "1A", "A-B", "A.B", "A B", "\xc3\xa9", "$A"}) {
+    EXPECT_FALSE(IsVariableName(name)) << name;
+  }
+}
+
 }  // namespace
 }  // namespace weft::eval
