@@ -1,0 +1,17 @@
+#pragma once
+
+// OTLP/HTTP with libcurl: protobuf or JSON bodies, POSTed to the /v1/traces URL.
+
+#include <memory>
+
+#include "trace/otlp/transport.h"
+
+namespace weft::trace::otlp {
+
+// One reused curl handle (keep-alive). TLS 1.2 minimum, verification against the system roots
+// or the configured CA, skipped only for https with `insecure: true`; client certificate for
+// mTLS; gzip Content-Encoding when asked. Redirects are not followed. A refused connection or
+// an unresolvable host is reported as unreachable.
+std::unique_ptr<Transport> MakeHttpTransport(const ExportConfig& config, const TlsMaterial& tls);
+
+}  // namespace weft::trace::otlp
