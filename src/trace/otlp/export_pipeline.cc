@@ -146,10 +146,8 @@ void ExportPipeline::DeliverSpool() {
   if (!spool_ || (collector_unreachable_ && ShuttingDown())) return;
   Spool::DeliveryReport report = spool_->Deliver([this](const ExportBatch& batch) {
     ExportResult result = transport_->Export(batch, ExportDeadline());
-    if (result.outcome == ExportOutcome::kRetryable) {
-      collector_unreachable_ = result.unreachable;
-      return false;
-    }
+    collector_unreachable_ = result.unreachable;
+    if (result.outcome == ExportOutcome::kRetryable) return false;
     std::lock_guard lock(mutex_);
     if (result.outcome == ExportOutcome::kPermanent) {
       spdlog::warn("OTLP export of a spooled batch to {} failed for good ({}); dropped",
@@ -254,6 +252,17 @@ std::chrono::milliseconds ExportPipeline::Backoff(std::chrono::milliseconds base
 bool ExportPipeline::WaitUntil(Clock::time_point when) {
   std::unique_lock lock(mutex_);
   return !wake_.wait_until(lock, when, [this] { return aborted_; });
+}
+
+ExportCounters FlushSpool(const ExportConfig& config, std::unique_ptr<Transport> transport,
+                          const std::filesystem::path& spool_root, std::int64_t deadline_ns) {
+  PipelineOptions options;
+  options.spool_root = spool_root;
+  // A pipeline delivers its endpoint's spool before anything else; with nothing queued, that
+  // delivery is all a shut-down pipeline does.
+  ExportPipeline pipeline(config, std::move(transport), options);
+  pipeline.Shutdown(deadline_ns);
+  return pipeline.Counters();
 }
 
 }  // namespace weft::trace::otlp

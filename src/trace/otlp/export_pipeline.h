@@ -115,4 +115,10 @@ class ExportPipeline final : public SpanSink {
   std::thread worker_;  // last: starts after every member above exists
 };
 
+// `weft otel flush`: delivers the spool of config's endpoint now through transport, oldest file
+// first, stopping at the first file the collector does not take, and by the deadline (unix ns).
+// The counters say what was delivered (spool_delivered) or dropped for good.
+ExportCounters FlushSpool(const ExportConfig& config, std::unique_ptr<Transport> transport,
+                          const std::filesystem::path& spool_root, std::int64_t deadline_ns);
+
 }  // namespace weft::trace::otlp

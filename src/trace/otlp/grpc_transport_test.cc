@@ -243,15 +243,38 @@ TEST(OtlpGrpcTransportTest, SpoolCarriesSpansAcrossACollectorOutage) {
     up.Shutdown(FarFuture());
     EXPECT_EQ(up.Counters().spool_delivered, 3u);
   }
-  {
-    ExportPipeline again(config, Make(config), Spooling(spool.path()));
-    again.Shutdown(FarFuture());
-    EXPECT_EQ(again.Counters().spool_delivered, 0u);
-  }
+  EXPECT_EQ(FlushSpool(config, Make(config), spool.path(), FarFuture()).spool_delivered, 0u);
   std::vector<nlohmann::json> spans = receiver.Spans();
   ASSERT_EQ(spans.size(), 3u);  // exactly once
   for (std::size_t i = 0; i < spans.size(); ++i) ExpectReceived(spans[i], batch.spans[i]);
   EXPECT_EQ(Spool(spool.path(), config.endpoint).PendingFiles(), 0u);
+}
+
+TEST(OtlpGrpcTransportTest, FlushDeliversTheSpoolNow) {
+  TempDir spool;
+  OtlpReceiver receiver;
+  ASSERT_TRUE(receiver.started());
+  ExportConfig config = ConfigFor(Plaintext(receiver.grpc_port()));
+  std::string error;
+  ASSERT_TRUE(Spool(spool.path(), config.endpoint).Write(SampleBatch(2), &error)) << error;
+  ASSERT_TRUE(Spool(spool.path(), config.endpoint).Write(SampleBatch(1), &error)) << error;
+  ExportCounters flushed = FlushSpool(config, Make(config), spool.path(), FarFuture());
+  EXPECT_EQ(flushed.spool_delivered, 3u);
+  EXPECT_EQ(flushed.exported, 0u);
+  EXPECT_EQ(receiver.Requests().size(), 2u);
+  EXPECT_EQ(receiver.Spans().size(), 3u);
+  EXPECT_EQ(Spool(spool.path(), config.endpoint).PendingFiles(), 0u);
+}
+
+TEST(OtlpGrpcTransportTest, FlushLeavesTheSpoolWhenTheCollectorIsDown) {
+  TempDir spool;
+  ExportConfig config = ConfigFor(Plaintext(testing::UnusedPort()));
+  std::string error;
+  ASSERT_TRUE(Spool(spool.path(), config.endpoint).Write(SampleBatch(2), &error)) << error;
+  ExportCounters flushed = FlushSpool(config, Make(config), spool.path(), FarFuture());
+  EXPECT_EQ(flushed.spool_delivered, 0u);
+  EXPECT_EQ(flushed.dropped, 0u);
+  EXPECT_EQ(Spool(spool.path(), config.endpoint).PendingFiles(), 1u);
 }
 
 }  // namespace
