@@ -1,0 +1,350 @@
+#include "dag/yaml_tree.h"
+
+#include <yaml.h>
+
+#include <new>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+namespace weft::dag {
+namespace {
+
+// Aliases may add this many nodes, plus kAliasRatio per node written in the file, before the
+// file is refused. Real DAG files share a few step templates; a "billion laughs" document
+// needs millions of times its own size.
+constexpr std::size_t kAliasAllowance = 100'000;
+constexpr std::size_t kAliasRatio = 10;
+
+// Mappings with more entries than this look keys up through a hash map instead of a scan.
+constexpr std::size_t kLinearScanLimit = 16;
+
+Location ToLocation(const yaml_mark_t& mark) {
+  return {static_cast<int>(mark.line) + 1, static_cast<int>(mark.column) + 1};
+}
+
+std::string AnchorName(const yaml_char_t* anchor) {
+  return anchor == nullptr ? "" : reinterpret_cast<const char*>(anchor);
+}
+
+// Stops the parse for a reason of our own.
+struct ParseAbort {
+  Location where;
+  std::string message;
+  std::string hint;
+};
+
+// libyaml's parser and its current event, released however the parse ends.
+class EventStream {
+ public:
+  explicit EventStream(std::string_view text) {
+    if (yaml_parser_initialize(&parser_) == 0) throw std::bad_alloc();
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()),
+                                 text.size());
+  }
+  ~EventStream() {
+    if (has_event_) yaml_event_delete(&event_);
+    yaml_parser_delete(&parser_);
+  }
+  EventStream(const EventStream&) = delete;
+  EventStream& operator=(const EventStream&) = delete;
+
+  const yaml_event_t& Next() {
+    if (has_event_) yaml_event_delete(&event_);
+    has_event_ = yaml_parser_parse(&parser_, &event_) != 0;
+    if (!has_event_) throw SyntaxError();
+    return event_;
+  }
+
+ private:
+  ParseAbort SyntaxError() const {
+    std::string message = "YAML syntax error: ";
+    message += parser_.problem != nullptr ? parser_.problem : "cannot parse";
+    if (parser_.context != nullptr) {
+      message += std::string(" (") + parser_.context + " that starts on line " +
+                 std::to_string(parser_.context_mark.line + 1) + ")";
+    }
+    return {ToLocation(parser_.problem_mark), std::move(message),
+            "check the indentation and quoting here and on the line before"};
+  }
+
+  yaml_parser_t parser_;
+  yaml_event_t event_;
+  bool has_event_ = false;
+};
+
+// The keys of one mapping seen so far, by text. Small mappings (nearly all of a DAG file)
+// are scanned; big ones (e.g. steps as a mapping) are indexed.
+class KeySet {
+ public:
+  const YamlNode* Find(std::string_view text) const {
+    if (!index_.empty()) {
+      auto it = index_.find(text);
+      return it == index_.end() ? nullptr : it->second;
+    }
+    for (const YamlNode* key : keys_) {
+      if (key->text == text) return key;
+    }
+    return nullptr;
+  }
+
+  void Add(const YamlNode* key) {
+    keys_.push_back(key);
+    if (!index_.empty()) {
+      index_.emplace(key->text, key);
+    } else if (keys_.size() > kLinearScanLimit) {
+      for (const YamlNode* k : keys_) index_.emplace(k->text, k);
+    }
+  }
+
+ private:
+  std::vector<const YamlNode*> keys_;
+  std::unordered_map<std::string_view, const YamlNode*> index_;
+};
+
+bool IsMergeKey(const YamlNode& key) { return key.is_scalar() && key.plain && key.text == "<<"; }
+
+bool IsNullText(std::string_view text) {
+  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
+}
+
+}  // namespace
+
+std::string_view YamlNode::Describe() const {
+  switch (kind) {
+    case Kind::kNull:
+      return "empty";
+    case Kind::kScalar:
+      return "a string";
+    case Kind::kSequence:
+      return "a list";
+    case Kind::kMapping:
+      return "a mapping";
+  }
+  return "a value";
+}
+
+// Turns libyaml's events into YamlNodes, keeping an explicit stack of open collections so that
+// building never recurses.
+class YamlTreeBuilder {
+ public:
+  YamlTreeBuilder(YamlFile& file, DiagnosticLog& log) : file_(file), log_(log) {}
+
+  void Build(std::string_view text) {
+    EventStream events(text);
+    while (true) {
+      const yaml_event_t& event = events.Next();
+      switch (event.type) {
+        case YAML_STREAM_END_EVENT:
+          return;
+        case YAML_DOCUMENT_START_EVENT:
+          anchors_.clear();
+          root_ = nullptr;
+          document_where_ = ToLocation(event.start_mark);
+          break;
+        case YAML_DOCUMENT_END_EVENT:
+          file_.documents_.push_back(
+              root_ != nullptr ? root_ : NewNode(YamlNode::Kind::kNull, document_where_));
+          break;
+        case YAML_SCALAR_EVENT:
+          OnScalar(event);
+          break;
+        case YAML_ALIAS_EVENT:
+          OnAlias(event);
+          break;
+        case YAML_SEQUENCE_START_EVENT:
+          Open(YamlNode::Kind::kSequence, event, AnchorName(event.data.sequence_start.anchor));
+          break;
+        case YAML_MAPPING_START_EVENT:
+          Open(YamlNode::Kind::kMapping, event, AnchorName(event.data.mapping_start.anchor));
+          break;
+        case YAML_MAPPING_END_EVENT:
+          ResolveKeys(*stack_.back().node);
+          Close();
+          break;
+        case YAML_SEQUENCE_END_EVENT:
+          Close();
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+ private:
+  struct OpenCollection {
+    YamlNode* node;
+    std::string anchor;
+    std::size_t weight;  // nodes it stands for once aliases are expanded
+  };
+  // A node an alias may name; null while the node is still open (an alias to it would be
+  // recursive).
+  struct Anchor {
+    const YamlNode* node = nullptr;
+    std::size_t weight = 0;
+  };
+
+  void OnScalar(const yaml_event_t& event) {
+    const auto& scalar = event.data.scalar;
+    std::string_view text(reinterpret_cast<const char*>(scalar.value), scalar.length);
+    const bool plain = scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar.tag == nullptr;
+    YamlNode* node = nullptr;
+    if (plain && IsNullText(text)) {
+      node = NewNode(YamlNode::Kind::kNull, ToLocation(event.start_mark));
+      // An empty value is marked where the next token starts; the key is where users look.
+      if (!stack_.empty() && stack_.back().node->is_mapping() &&
+          stack_.back().node->children.size() % 2 == 1) {
+        node->where = stack_.back().node->children.back()->where;
+      }
+    } else {
+      node = NewNode(YamlNode::Kind::kScalar, ToLocation(event.start_mark));
+      node->plain = plain;
+      node->text = text;
+    }
+    Complete(node, 1, AnchorName(scalar.anchor));
+  }
+
+  void OnAlias(const yaml_event_t& event) {
+    const std::string name = AnchorName(event.data.alias.anchor);
+    const Location where = ToLocation(event.start_mark);
+    const auto it = anchors_.find(name);
+    if (it == anchors_.end()) {
+      throw ParseAbort{where, "alias `*" + name + "` names no anchor",
+                       "define `&" + name + "` on a node before this alias"};
+    }
+    if (it->second.node == nullptr) {
+      throw ParseAbort{where, "alias `*" + name + "` refers to a node that contains it",
+                       "YAML aliases may not be recursive"};
+    }
+    expanded_ += it->second.weight;
+    if (expanded_ > kAliasAllowance + kAliasRatio * file_.nodes_.size()) {
+      throw ParseAbort{where,
+                       "aliases expand to more than " + std::to_string(expanded_) +
+                           " nodes, far more than the file holds (a \"billion laughs\" document?)",
+                       "use fewer nested aliases"};
+    }
+    Attach(it->second.node, it->second.weight);
+  }
+
+  void Open(YamlNode::Kind kind, const yaml_event_t& event, std::string anchor) {
+    const Location where = ToLocation(event.start_mark);
+    if (stack_.size() >= YamlFile::kMaxDepth) {
+      throw ParseAbort{
+          where, "YAML nested more than " + std::to_string(YamlFile::kMaxDepth) + " levels deep",
+          "a DAG file never needs that much nesting; flatten it"};
+    }
+    if (!anchor.empty()) anchors_[anchor] = Anchor{};
+    stack_.push_back({NewNode(kind, where), std::move(anchor), 1});
+  }
+
+  void Close() {
+    OpenCollection done = std::move(stack_.back());
+    stack_.pop_back();
+    Complete(done.node, done.weight, done.anchor);
+  }
+
+  YamlNode* NewNode(YamlNode::Kind kind, Location where) {
+    YamlNode& node = file_.nodes_.emplace_back();
+    node.kind = kind;
+    node.where = where;
+    return &node;
+  }
+
+  void Attach(const YamlNode* node, std::size_t weight) {
+    if (stack_.empty()) {
+      root_ = node;
+      return;
+    }
+    stack_.back().node->children.push_back(node);
+    stack_.back().weight += weight;
+  }
+
+  void Complete(const YamlNode* node, std::size_t weight, const std::string& anchor) {
+    if (!anchor.empty()) anchors_[anchor] = {node, weight};
+    Attach(node, weight);
+  }
+
+  // Drops (and reports) keys given twice, then applies `<<` merge keys: merged entries never
+  // replace keys written in the mapping, and earlier merges win over later ones.
+  void ResolveKeys(YamlNode& mapping) {
+    std::vector<const YamlNode*> entries;
+    std::vector<const YamlNode*> merges;
+    entries.reserve(mapping.children.size());
+    KeySet keys;
+    for (std::size_t i = 0; i < mapping.size(); ++i) {
+      const YamlNode& key = mapping.key(i);
+      if (IsMergeKey(key)) {
+        merges.push_back(&mapping.value(i));
+        continue;
+      }
+      if (key.is_scalar()) {
+        if (const YamlNode* first = keys.Find(key.text)) {
+          log_.Error(key.where, key.text,
+                     "key `" + key.text + "` is given twice in this mapping (first on line " +
+                         std::to_string(first->where.line) + ")",
+                     "remove one of them");
+          continue;
+        }
+        keys.Add(&key);
+      }
+      entries.push_back(&key);
+      entries.push_back(&mapping.value(i));
+    }
+    for (const YamlNode* merge : merges) {
+      if (merge->is_mapping()) {
+        MergeInto(*merge, keys, entries);
+      } else if (merge->is_sequence()) {
+        for (const YamlNode* source : merge->children) {
+          if (source->is_mapping()) {
+            MergeInto(*source, keys, entries);
+          } else {
+            ReportBadMerge(*source);
+          }
+        }
+      } else {
+        ReportBadMerge(*merge);
+      }
+    }
+    mapping.children = std::move(entries);
+  }
+
+  static void MergeInto(const YamlNode& source, KeySet& keys,
+                        std::vector<const YamlNode*>& entries) {
+    for (std::size_t i = 0; i < source.size(); ++i) {
+      const YamlNode& key = source.key(i);
+      if (key.is_scalar()) {
+        if (keys.Find(key.text) != nullptr) continue;
+        keys.Add(&key);
+      }
+      entries.push_back(&key);
+      entries.push_back(&source.value(i));
+    }
+  }
+
+  void ReportBadMerge(const YamlNode& value) {
+    log_.Error(value.where, "<<",
+               "`<<` merges a mapping into this one, not " + std::string(value.Describe()),
+               "write `<<: *anchor` where the anchor names a mapping, or a list of them");
+  }
+
+  YamlFile& file_;
+  DiagnosticLog& log_;
+  std::vector<OpenCollection> stack_;
+  std::unordered_map<std::string, Anchor> anchors_;  // of the current document
+  const YamlNode* root_ = nullptr;
+  Location document_where_;
+  std::size_t expanded_ = 0;  // nodes added by aliases so far, over the whole file
+};
+
+std::unique_ptr<const YamlFile> YamlFile::Parse(std::string_view text, DiagnosticLog& log) {
+  auto file = std::unique_ptr<YamlFile>(new YamlFile());
+  try {
+    YamlTreeBuilder(*file, log).Build(text);
+    return file;
+  } catch (const ParseAbort& abort) {
+    log.Error(abort.where, "", abort.message, abort.hint);
+  }
+  return nullptr;
+}
+
+}  // namespace weft::dag
