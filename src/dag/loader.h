@@ -16,6 +16,9 @@ namespace weft::dag {
 struct LoadOptions {
   // base.yaml to merge under the DAG (§2.7); "" = none. The CLI resolves the default location.
   std::string base_file;
+  // Base handler_on applies to root runs only (§2.7): a child run (`weft start --parent ...`)
+  // loads with false and gets no handlers from base.yaml. Local DAGs never get them.
+  bool root_run = true;
 };
 
 struct LoadResult {
