@@ -6,12 +6,13 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "engine/step_command.h"
-#include "eval/expand.h"
+#include "eval/run_scope.h"
 
 namespace weft::engine {
 namespace {
@@ -20,19 +21,6 @@ std::int64_t NowNs() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-// A step name as a file name: no path separators, no leading dot, so that no step name can
-// reach outside the run directory.
-std::string FileSafe(const std::string& name) {
-  std::string out;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
-    out.push_back(ok ? c : '_');
-  }
-  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
-  return out.substr(0, 64);
 }
 
 std::string Trim(const std::string& s) {
@@ -50,6 +38,18 @@ std::string ReadPrefix(const std::string& path, std::size_t limit) {
   in.read(data.data(), static_cast<std::streamsize>(data.size()));
   data.resize(static_cast<std::size_t>(in.gcount()));
   return data;
+}
+
+bool IsTraceContextVariable(std::string_view name) {
+  for (std::string_view carrier : {"TRACEPARENT", "TRACESTATE", "BAGGAGE"}) {
+    if (name.size() == carrier.size() &&
+        std::equal(name.begin(), name.end(), carrier.begin(), [](char a, char b) {
+          return std::toupper(static_cast<unsigned char>(a)) == b;
+        })) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string ExitError(const process::ExitStatus& exit) {
@@ -74,6 +74,7 @@ DagRun::DagRun(RunInfo info, eval::Variables variables, RunSettings settings, Ev
   outputs_.resize(n);
   info_.steps.resize(n);
   for (std::uint32_t i = 0; i < n; ++i) {
+    if (!dag_.steps[i].id.empty()) steps_with_id_.push_back(i);
     runs_[i].waiting_for = plan_.dependency_count(i);
     StepState& state = info_.steps[i];
     state.step = &dag_.steps[i];
@@ -84,8 +85,8 @@ DagRun::DagRun(RunInfo info, eval::Variables variables, RunSettings settings, Ev
 }
 
 std::string DagRun::LogPath(std::uint32_t step, const char* suffix) const {
-  return info_.run_dir + "/" + std::to_string(step) + "-" + FileSafe(dag_.steps[step].name) + "." +
-         suffix;
+  return info_.run_dir + "/" + std::to_string(step) + "-" +
+         FileSafeName(dag_.steps[step].name).substr(0, 64) + "." + suffix;
 }
 
 Status DagRun::Execute() {
@@ -129,48 +130,59 @@ void DagRun::NotifyStep(std::uint32_t step) {
   for (auto* o : observers_) o->OnStepChanged(info_, step);
 }
 
-eval::Variables DagRun::StepVariables(std::uint32_t step) const {
-  eval::Variables vars = variables_;
-  for (std::uint32_t source : plan_.output_sources(step)) {
-    vars.Set(dag_.steps[source].output, outputs_[source]);
-  }
-  for (std::uint32_t other = 0; other < plan_.size(); ++other) {
-    const dag::Step& s = dag_.steps[other];
-    if (s.id.empty()) continue;
-    const StepState& state = info_.steps[other];
-    vars.Set(s.id + ".stdout", state.stdout_file);
-    vars.Set(s.id + ".stderr", state.stderr_file);
-    if (state.exit_code >= 0) vars.Set(s.id + ".exit_code", std::to_string(state.exit_code));
-    if (!s.output.empty() && IsFinal(state.status)) vars.Set(s.id + ".output", outputs_[other]);
-  }
+std::optional<eval::Variables> DagRun::StepVariables(std::uint32_t step, std::string* error) const {
   const StepState& state = info_.steps[step];
-  vars.Set("DAG_RUN_STEP_NAME", dag_.steps[step].name);
-  vars.Set("DAG_RUN_STEP_STDOUT_FILE", state.stdout_file);
-  vars.Set("DAG_RUN_STEP_STDERR_FILE", state.stderr_file);
-  for (const auto& entry : dag_.steps[step].env) {
-    vars.Set(entry.name, eval::Expand(entry.value, vars));
+  // Lowest first: upstream outputs, references to steps with ids, this step's built-ins; the
+  // step's own env comes last and wins.
+  eval::NamedValues upstream;
+  for (std::uint32_t source : plan_.output_sources(step)) {
+    upstream.emplace_back(dag_.steps[source].output, outputs_[source]);
   }
-  return vars;
+  for (std::uint32_t other : steps_with_id_) {
+    const dag::Step& s = dag_.steps[other];
+    const StepState& other_state = info_.steps[other];
+    upstream.emplace_back(s.id + ".stdout", other_state.stdout_file);
+    upstream.emplace_back(s.id + ".stderr", other_state.stderr_file);
+    if (other_state.exit_code >= 0) {
+      upstream.emplace_back(s.id + ".exit_code", std::to_string(other_state.exit_code));
+    }
+    if (!s.output.empty() && IsFinal(other_state.status)) {
+      upstream.emplace_back(s.id + ".output", outputs_[other]);
+    }
+  }
+  upstream.emplace_back("DAG_RUN_STEP_NAME", dag_.steps[step].name);
+  upstream.emplace_back("DAG_RUN_STEP_STDOUT_FILE", state.stdout_file);
+  upstream.emplace_back("DAG_RUN_STEP_STDERR_FILE", state.stderr_file);
+  eval::CommandOptions commands;
+  commands.working_dir = settings_.working_dir;
+  return eval::BuildStepVariables(variables_, upstream, dag_.steps[step].env, commands, error);
 }
 
 void DagRun::StartStep(std::uint32_t step) {
   StepState& state = info_.steps[step];
   StepRun& run = runs_[step];
-  eval::Variables vars = StepVariables(step);
-
-  std::vector<std::pair<std::string, std::string>> extra;
-  for (auto* o : observers_) o->AddStepEnvironment(info_, step, extra);
-  for (auto& [name, value] : extra) vars.Set(name, std::move(value));
-  run.env.clear();
-  run.env.reserve(vars.size());
-  for (const auto& [name, value] : vars.entries()) run.env.push_back(name + "=" + value);
-
   state.status = Status::kRunning;
   state.started_at_ns = NowNs();
   run.command_index = 0;
-  StepCommandContext context{settings_.working_dir, settings_.default_shell, LogPath(step, "sh")};
   std::string error;
-  if (!BuildStepCommand(dag_, dag_.steps[step], vars, context, &run.command, &error) ||
+  std::optional<eval::Variables> vars = StepVariables(step, &error);
+  if (!vars) {
+    NotifyStep(step);
+    Settle(step, Status::kFailed, error);
+    return;
+  }
+  // Trace context is the observers' to give: an inherited one would point at weft's parent.
+  std::vector<std::pair<std::string, std::string>> extra;
+  for (auto* o : observers_) o->AddStepEnvironment(info_, step, extra);
+  run.env.clear();
+  run.env.reserve(vars->size() + extra.size());
+  for (const auto& [name, value] : vars->entries()) {
+    if (!IsTraceContextVariable(name)) run.env.push_back(name + "=" + value);
+  }
+  for (const auto& [name, value] : extra) run.env.push_back(name + "=" + value);
+
+  StepCommandContext context{settings_.working_dir, settings_.default_shell, LogPath(step, "sh")};
+  if (!BuildStepCommand(dag_, dag_.steps[step], *vars, context, &run.command, &error) ||
       !SpawnCommand(step, &error)) {
     NotifyStep(step);
     Settle(step, Status::kFailed, error);

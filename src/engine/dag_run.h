@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <string>
 #include <unordered_map>
@@ -68,7 +69,7 @@ class DagRun {
   Status FinalStatus() const;
   bool ContinuesAfter(std::uint32_t step) const;
 
-  eval::Variables StepVariables(std::uint32_t step) const;
+  std::optional<eval::Variables> StepVariables(std::uint32_t step, std::string* error) const;
   std::string LogPath(std::uint32_t step, const char* suffix) const;
 
   void NotifyStep(std::uint32_t step);
@@ -82,7 +83,8 @@ class DagRun {
   std::vector<RunObserver*> observers_;
 
   std::vector<StepRun> runs_;
-  std::vector<std::string> outputs_;  // captured output per step ("" = none)
+  std::vector<std::uint32_t> steps_with_id_;  // for ${id.stdout} and friends
+  std::vector<std::string> outputs_;          // captured output per step ("" = none)
   std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> ready_;
   std::vector<std::uint32_t> settled_;  // settled steps whose dependents are not yet released
   std::unordered_map<pid_t, std::uint32_t> running_;

@@ -40,6 +40,17 @@ bool WriteScript(const std::string& path, const std::string& text, std::string* 
 
 }  // namespace
 
+std::string FileSafeName(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    out.push_back(ok ? c : '_');
+  }
+  if (out.empty() || out[0] == '.') out.insert(out.begin(), '_');
+  return out;
+}
+
 std::vector<std::string> SplitWords(const std::string& text) {
   std::string error;
   std::vector<std::string> words;

@@ -29,6 +29,10 @@ struct StepCommandContext {
 bool BuildStepCommand(const dag::Dag& dag, const dag::Step& step, const eval::Variables& vars,
                       const StepCommandContext& context, StepCommand* out, std::string* error);
 
+// A name as a single path component: every character outside [A-Za-z0-9._-] becomes '_' and a
+// leading '.' gets a '_' before it, so no step or DAG name can reach outside the run directory.
+std::string FileSafeName(const std::string& name);
+
 // Splits a shell setting like "bash -o pipefail" into words (quotes respected).
 std::vector<std::string> SplitWords(const std::string& text);
 

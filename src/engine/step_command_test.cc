@@ -117,6 +117,15 @@ TEST_F(StepCommandTest, UncreatableWorkingDirIsAnError) {
   EXPECT_NE(error.find("cannot create working directory"), std::string::npos) << error;
 }
 
+TEST(FileSafeNameTest, NoNameEscapesTheDirectory) {
+  EXPECT_EQ(FileSafeName("build"), "build");
+  EXPECT_EQ(FileSafeName("../../etc/passwd"), "_.._.._etc_passwd");
+  EXPECT_EQ(FileSafeName(".hidden"), "_.hidden");
+  EXPECT_EQ(FileSafeName(".."), "_..");
+  EXPECT_EQ(FileSafeName(""), "_");
+  EXPECT_EQ(FileSafeName("a b/c"), "a_b_c");
+}
+
 TEST(SplitWordsTest, RespectsQuotes) {
   EXPECT_EQ(SplitWords("bash -o pipefail"), (Argv{"bash", "-o", "pipefail"}));
   EXPECT_EQ(SplitWords("python3 -c 'a b'"), (Argv{"python3", "-c", "a b"}));

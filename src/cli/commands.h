@@ -1,0 +1,45 @@
+#pragma once
+
+// The verbs of the command line (§6). Each returns the process exit code; main.cc only parses
+// arguments and dispatches.
+
+#include <string>
+#include <vector>
+
+namespace weft::cli {
+
+// Options shared by the verbs that load a DAG.
+struct LoadFlags {
+  std::string base_file;  // --base; "" = the default location
+  std::string dags_dir;   // --dags; "" = $WEFT_HOME/dags
+};
+
+struct StartFlags {
+  LoadFlags load;
+  std::string dag;
+  std::vector<std::string> params;  // words after `--`
+  std::string params_text;          // --params
+  std::string run_id;               // --run-id; "" = new
+  bool quiet = false;
+  std::string parent;  // --parent NAME:ID (nested runs)
+  std::string root;    // --root NAME:ID
+};
+
+int Start(const StartFlags& flags);
+int Dry(const StartFlags& flags);
+int Validate(const LoadFlags& flags, const std::vector<std::string>& dags);
+
+struct QueryFlags {
+  std::string dag;
+  std::string run_id;
+  std::string step;
+  std::string status;
+  int limit = 20;
+  bool json = false;
+};
+
+int Status(const QueryFlags& flags);
+int History(const QueryFlags& flags);
+int Logs(const QueryFlags& flags);
+
+}  // namespace weft::cli

@@ -1,0 +1,36 @@
+#pragma once
+
+// From a DAG argument to a run ready to start: find the file, load it (printing every
+// diagnostic), parse the param overrides, pick the run id and directory, and build the run's
+// variable scope. Shared by start and dry so that dry shows exactly what start would run.
+
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "dag/dag.h"
+#include "eval/run_scope.h"
+
+namespace weft::cli {
+
+// Loads the DAG named by `arg`, printing errors and warnings to stderr. Null on failure.
+std::shared_ptr<const dag::Dag> LoadDag(const LoadFlags& flags, const std::string& arg);
+
+struct PreparedRun {
+  std::shared_ptr<const dag::Dag> dag;
+  std::string run_id;
+  std::string run_dir;
+  std::string working_dir;    // the DAG's working dir, absolute
+  std::string default_shell;  // $SHELL
+  eval::RunScope scope;
+};
+
+// False (with the reason printed) when the DAG does not load or the params are wrong. With
+// `dry`, nothing is created on disk.
+bool PrepareRun(const StartFlags& flags, const std::string& home, PreparedRun* out,
+                bool dry = false);
+
+// What `weft dry` prints: the steps in run order with dependencies and resolved commands.
+std::string DescribePlan(const PreparedRun& run);
+
+}  // namespace weft::cli

@@ -1,0 +1,188 @@
+// status, history and logs: the verbs that read the run store.
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <functional>
+
+#include "cli/commands.h"
+#include "cli/paths.h"
+#include "cli/terminal_view.h"
+#include "dag/loader.h"
+#include "store/run_json.h"
+#include "store/run_store.h"
+
+namespace weft::cli {
+namespace {
+
+// A DAG argument of a query: a DAG file (its name is read from it) or a DAG name.
+std::string DagName(const std::string& arg) {
+  std::string tried;
+  std::string file = ResolveDagFile(arg, WeftHome() + "/dags", &tried);
+  if (!file.empty()) {
+    dag::LoadResult loaded = dag::LoadFile(file);
+    if (loaded.ok()) return loaded.dag->name;
+  }
+  return arg;
+}
+
+// The run a query is about: --run-id, else the latest run of the DAG. Prints why not.
+std::optional<store::RunRecord> FindRun(store::RunStore& store, const QueryFlags& flags,
+                                        const std::string& name) {
+  std::optional<store::RunRecord> run =
+      flags.run_id.empty() ? store.LatestRun(name) : store.FindRun({name, flags.run_id});
+  if (!run) {
+    if (flags.run_id.empty()) {
+      fmt::print(stderr, "weft: no runs of DAG `{}` in {}\n", name, store.path());
+    } else {
+      fmt::print(stderr, "weft: no run `{}` of DAG `{}` in {}\n", flags.run_id, name, store.path());
+    }
+  }
+  return run;
+}
+
+// The stored run in the engine's shape, so `weft status` prints the same summary as the end
+// of `weft start`.
+engine::RunInfo ToRunInfo(const store::RunRecord& run, const std::vector<store::StepRecord>& steps,
+                          std::shared_ptr<dag::Dag>& names) {
+  names = std::make_shared<dag::Dag>();
+  names->name = run.dag_name;
+  names->steps.resize(steps.size());
+  engine::RunInfo info;
+  info.run_id = run.run_id;
+  info.status = run.status;
+  info.started_at_ns = run.started_at_ns;
+  info.finished_at_ns = run.finished_at_ns;
+  info.trace_id = run.trace_id;
+  info.error = run.error;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const store::StepRecord& s = steps[i];
+    names->steps[i].name = s.name;
+    engine::StepState state;
+    state.step = &names->steps[i];
+    state.handler = s.handler;
+    state.status = s.status;
+    state.exit_code = s.exit_code;
+    state.started_at_ns = s.started_at_ns;
+    state.finished_at_ns = s.finished_at_ns;
+    state.retry_count = s.retry_count;
+    state.error = s.error;
+    state.stdout_file = s.stdout_file;
+    state.stderr_file = s.stderr_file;
+    info.steps.push_back(state);
+  }
+  info.dag = names;
+  return info;
+}
+
+int WithStore(const std::function<int(store::RunStore&)>& body) {
+  try {
+    store::RunStore store(WeftHome());
+    return body(store);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "weft: {}\n", e.what());
+    return 2;
+  }
+}
+
+}  // namespace
+
+int Status(const QueryFlags& flags) {
+  std::string name = DagName(flags.dag);
+  return WithStore([&](store::RunStore& store) {
+    auto run = FindRun(store, flags, name);
+    if (!run) return 1;
+    std::vector<store::StepRecord> steps = store.Steps(run->ref());
+    std::vector<store::RunRecord> children = store.Children(run->ref());
+    if (flags.json) {
+      fmt::print("{}\n", store::StatusJson(*run, steps, children).dump(2));
+      return 0;
+    }
+    std::shared_ptr<dag::Dag> names;
+    bool color = isatty(STDOUT_FILENO) == 1;
+    fmt::print("{}", FormatSummary(ToRunInfo(*run, steps, names), color));
+    if (!run->error.empty()) fmt::print("error: {}\n", run->error);
+    if (run->parent) {
+      fmt::print("parent: {} run {}\n", run->parent->name, run->parent->run_id);
+    }
+    for (const auto& child : children) {
+      fmt::print("child: {} run {} {}{}\n", child.dag_name, child.run_id,
+                 engine::ToString(child.status),
+                 child.parent_step.empty() ? "" : " (step " + child.parent_step + ")");
+    }
+    return 0;
+  });
+}
+
+int History(const QueryFlags& flags) {
+  store::HistoryQuery query;
+  if (!flags.dag.empty()) query.dag_name = DagName(flags.dag);
+  if (!flags.status.empty()) {
+    query.status = engine::ParseStatus(flags.status);
+    if (!query.status) {
+      fmt::print(stderr,
+                 "weft: unknown status `{}` (one of not_started, running, failed, aborted, "
+                 "succeeded, queued, partially_succeeded)\n",
+                 flags.status);
+      return 2;
+    }
+  }
+  query.limit = flags.limit;
+  return WithStore([&](store::RunStore& store) {
+    std::vector<store::RunRecord> runs = store.History(query);
+    if (flags.json) {
+      fmt::print("{}\n", store::HistoryJson(runs).dump(2));
+      return 0;
+    }
+    if (runs.empty()) {
+      fmt::print("no runs\n");
+      return 0;
+    }
+    fmt::print("{:<24} {:<36} {:<20} {:<27} {}\n", "DAG", "RUN ID", "STATUS", "STARTED",
+               "DURATION");
+    for (const auto& run : runs) {
+      std::string duration =
+          run.finished_at_ns > 0 ? FormatDuration(run.finished_at_ns - run.started_at_ns) : "";
+      fmt::print("{:<24} {:<36} {:<20} {:<27} {}\n", run.dag_name, run.run_id,
+                 engine::ToString(run.status), store::Rfc3339(run.started_at_ns), duration);
+    }
+    return 0;
+  });
+}
+
+int Logs(const QueryFlags& flags) {
+  std::string name = DagName(flags.dag);
+  return WithStore([&](store::RunStore& store) {
+    auto run = FindRun(store, flags, name);
+    if (!run) return 1;
+    std::vector<store::StepRecord> steps = store.Steps(run->ref());
+    bool found = flags.step.empty();
+    for (const auto& step : steps) {
+      if (!flags.step.empty() && step.name != flags.step) continue;
+      found = true;
+      for (const std::string* file : {&step.stdout_file, &step.stderr_file}) {
+        if (file == &step.stderr_file && step.stderr_file == step.stdout_file) continue;
+        std::FILE* in = std::fopen(file->c_str(), "rb");
+        if (in == nullptr) continue;
+        fmt::print("==> {} {} ({})\n", step.name, file == &step.stdout_file ? "stdout" : "stderr",
+                   *file);
+        char buf[65536];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, in)) > 0;) {
+          std::fwrite(buf, 1, n, stdout);
+        }
+        std::fclose(in);
+      }
+    }
+    if (!found) {
+      std::string names;
+      for (const auto& step : steps) names += (names.empty() ? "" : ", ") + step.name;
+      fmt::print(stderr, "weft: run {} of `{}` has no step `{}` (steps: {})\n", run->run_id, name,
+                 flags.step, names);
+      return 1;
+    }
+    return 0;
+  });
+}
+
+}  // namespace weft::cli

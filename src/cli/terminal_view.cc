@@ -1,0 +1,218 @@
+#include "cli/terminal_view.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace weft::cli {
+namespace {
+
+using engine::Status;
+
+std::int64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+const char* Colour(Status status) {
+  switch (status) {
+    case Status::kSucceeded:
+      return "\033[32m";
+    case Status::kFailed:
+      return "\033[31m";
+    case Status::kPartiallySucceeded:
+    case Status::kAborted:
+      return "\033[33m";
+    case Status::kRunning:
+      return "\033[36m";
+    default:
+      return "\033[2m";
+  }
+}
+
+const char* Mark(Status status) {
+  switch (status) {
+    case Status::kSucceeded:
+      return "ok";
+    case Status::kFailed:
+      return "!!";
+    case Status::kRunning:
+      return "..";
+    case Status::kSkipped:
+      return "--";
+    case Status::kAborted:
+      return "xx";
+    default:
+      return "  ";
+  }
+}
+
+std::string Painted(Status status, std::string_view text, bool color) {
+  if (!color) return std::string(text);
+  return fmt::format("{}{}\033[0m", Colour(status), text);
+}
+
+std::string StepLabel(const engine::StepState& state) { return state.step->name; }
+
+constexpr int kTickMs = 100;
+
+}  // namespace
+
+std::string FormatDuration(std::int64_t ns) {
+  if (ns < 0) ns = 0;
+  if (ns < 1'000'000'000) return fmt::format("{}ms", ns / 1'000'000);
+  if (ns < 60'000'000'000) return fmt::format("{:.2f}s", static_cast<double>(ns) / 1e9);
+  std::int64_t s = ns / 1'000'000'000;
+  return fmt::format("{}m{:02}s", s / 60, s % 60);
+}
+
+std::string TailOfFile(const std::string& path, int max_lines) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  off_t size = lseek(fd, 0, SEEK_END);
+  off_t start = std::max<off_t>(0, size - 4096);
+  std::string data(static_cast<std::size_t>(size - start), '\0');
+  ssize_t n = pread(fd, data.data(), data.size(), start);
+  close(fd);
+  data.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  while (!data.empty() && (data.back() == '\n' || data.back() == '\r')) data.pop_back();
+  std::size_t pos = data.size();
+  for (int lines = 0; lines < max_lines && pos != std::string::npos && pos > 0; ++lines) {
+    pos = data.rfind('\n', pos - 1);
+  }
+  return pos == std::string::npos || pos == 0 ? data : data.substr(pos + 1);
+}
+
+std::string FormatSummary(const engine::RunInfo& run, bool color) {
+  std::string out;
+  std::size_t width = 4;
+  for (const auto& s : run.steps) width = std::max(width, StepLabel(s).size());
+  width = std::min<std::size_t>(width, 40);
+  out += fmt::format("{} {}  run {}  {}\n", color ? "\033[1mDAG\033[0m" : "DAG", run.dag->name,
+                     run.run_id,
+                     Painted(run.status,
+                             fmt::format("{} in {}", engine::ToString(run.status),
+                                         FormatDuration(run.finished_at_ns - run.started_at_ns)),
+                             color));
+  for (const auto& s : run.steps) {
+    std::string duration = s.finished_at_ns > 0 && s.started_at_ns > 0
+                               ? FormatDuration(s.finished_at_ns - s.started_at_ns)
+                               : "";
+    std::string exit = s.exit_code >= 0 ? fmt::format("exit {}", s.exit_code) : "";
+    std::string line = fmt::format("  {} {:<{}}  {:<19} {:>8}  {:<8}", Mark(s.status), StepLabel(s),
+                                   width, engine::ToString(s.status), duration, exit);
+    if (!s.error.empty() && s.status != Status::kSucceeded) line += "  " + s.error;
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += Painted(s.status, line, color) + "\n";
+    if (s.status == Status::kFailed) {
+      std::string tail = TailOfFile(s.stderr_file, 5);
+      if (!tail.empty()) {
+        out += "      stderr:\n";
+        std::size_t start = 0;
+        while (start <= tail.size()) {
+          std::size_t end = tail.find('\n', start);
+          if (end == std::string::npos) end = tail.size();
+          out += "      | " + tail.substr(start, end - start) + "\n";
+          start = end + 1;
+        }
+      }
+    }
+  }
+  if (!run.trace_id.empty()) {
+    out += fmt::format("trace {}  (weft trace {} --run-id {})\n", run.trace_id, run.dag->name,
+                       run.run_id);
+  }
+  return out;
+}
+
+TerminalView::TerminalView(std::FILE* out, Mode mode, engine::EventLoop& loop, bool color)
+    : out_(out), mode_(mode), loop_(loop), color_(color) {}
+
+void TerminalView::OnRunStarted(const engine::RunInfo& run) {
+  if (mode_ == Mode::kSilent) return;
+  fmt::print(out_, "{} {} (run {})\n", color_ ? "\033[1mstarting\033[0m" : "starting",
+             run.dag->name, run.run_id);
+  std::fflush(out_);
+}
+
+void TerminalView::OnStepChanged(const engine::RunInfo& run, std::size_t step) {
+  if (mode_ == Mode::kSilent) return;
+  const auto& s = run.steps[step];
+  if (mode_ == Mode::kLive) ClearLive();
+  if (mode_ == Mode::kPlain || engine::IsFinal(s.status)) {
+    std::string detail;
+    if (engine::IsFinal(s.status) && s.finished_at_ns > 0) {
+      detail = " " + FormatDuration(s.finished_at_ns - s.started_at_ns);
+      if (s.exit_code >= 0) detail += fmt::format(" exit {}", s.exit_code);
+      if (!s.error.empty() && s.status != Status::kSucceeded) detail += " (" + s.error + ")";
+    }
+    std::string line =
+        fmt::format("step {}: {}{}", StepLabel(s), engine::ToString(s.status), detail);
+    fmt::print(out_, "{}\n", mode_ == Mode::kLive ? Painted(s.status, line, color_) : line);
+  }
+  if (mode_ == Mode::kLive) {
+    Redraw(run);
+    ScheduleTick(run);
+  }
+  std::fflush(out_);
+}
+
+void TerminalView::ScheduleTick(const engine::RunInfo& run) {
+  if (tick_scheduled_ || finished_) return;
+  tick_scheduled_ = true;
+  loop_.AddTimer(kTickMs * 1'000'000LL, [this, &run] {
+    tick_scheduled_ = false;
+    if (finished_) return;
+    Redraw(run);
+    ScheduleTick(run);
+  });
+}
+
+void TerminalView::ClearLive() {
+  for (; live_lines_ > 0; --live_lines_) fmt::print(out_, "\033[1A\033[2K");
+}
+
+void TerminalView::Redraw(const engine::RunInfo& run) {
+  ClearLive();
+  std::int64_t now = NowNs();
+  std::size_t done = 0;
+  std::string block;
+  int lines = 0;
+  int shown = 0;
+  std::size_t running = 0;
+  for (const auto& s : run.steps) {
+    if (engine::IsFinal(s.status)) ++done;
+    if (s.status != Status::kRunning) continue;
+    ++running;
+    if (shown < 10) {
+      block += fmt::format("  {} {}  {}\n", Painted(Status::kRunning, "..", color_), StepLabel(s),
+                           FormatDuration(now - s.started_at_ns));
+      ++lines;
+      ++shown;
+    }
+  }
+  if (running > static_cast<std::size_t>(shown)) {
+    block += fmt::format("  ... and {} more running\n", running - shown);
+    ++lines;
+  }
+  block += fmt::format("  {}/{} steps done, {} running, {} elapsed\n", done, run.steps.size(),
+                       running, FormatDuration(now - run.started_at_ns));
+  ++lines;
+  fmt::print(out_, "{}", block);
+  std::fflush(out_);
+  live_lines_ = lines;
+}
+
+void TerminalView::OnRunFinished(const engine::RunInfo& run) {
+  finished_ = true;
+  if (mode_ == Mode::kSilent) return;
+  if (mode_ == Mode::kLive) ClearLive();
+  fmt::print(out_, "{}", FormatSummary(run, color_));
+  std::fflush(out_);
+}
+
+}  // namespace weft::cli

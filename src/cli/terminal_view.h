@@ -1,0 +1,49 @@
+#pragma once
+
+// What a person sees of a run while `weft start` runs it: on a terminal, a live block of the
+// running steps with elapsed times, redrawn in place; otherwise (or with --quiet) one plain
+// line per step change. At the end, a summary of every step (status, duration, exit code, the
+// tail of a failing step's stderr) and the trace id.
+
+#include <cstdio>
+#include <string>
+
+#include "engine/event_loop.h"
+#include "engine/run_info.h"
+
+namespace weft::cli {
+
+class TerminalView : public engine::RunObserver {
+ public:
+  enum class Mode { kLive, kPlain, kSilent };
+  // Writes to `out`. In live mode it asks `loop` for redraw ticks while steps run.
+  TerminalView(std::FILE* out, Mode mode, engine::EventLoop& loop, bool color);
+
+  void OnRunStarted(const engine::RunInfo& run) override;
+  void OnStepChanged(const engine::RunInfo& run, std::size_t step) override;
+  void OnRunFinished(const engine::RunInfo& run) override;
+
+ private:
+  void Redraw(const engine::RunInfo& run);
+  void ClearLive();
+  void ScheduleTick(const engine::RunInfo& run);
+
+  std::FILE* out_;
+  Mode mode_;
+  engine::EventLoop& loop_;
+  bool color_;
+  int live_lines_ = 0;  // lines of the live block currently on screen
+  bool tick_scheduled_ = false;
+  bool finished_ = false;
+};
+
+// The run summary as text (also used by `weft status`).
+std::string FormatSummary(const engine::RunInfo& run, bool color);
+
+// "1.25s", "340ms", "2m05s".
+std::string FormatDuration(std::int64_t ns);
+
+// The last `max_lines` lines of a file, reading at most its last 4 KiB.
+std::string TailOfFile(const std::string& path, int max_lines);
+
+}  // namespace weft::cli

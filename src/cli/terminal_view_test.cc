@@ -1,0 +1,86 @@
+#include "cli/terminal_view.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace weft::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(FormatDurationTest, PicksAReadableUnit) {
+  EXPECT_EQ(FormatDuration(340'000'000), "340ms");
+  EXPECT_EQ(FormatDuration(1'250'000'000), "1.25s");
+  EXPECT_EQ(FormatDuration(125'000'000'000), "2m05s");
+  EXPECT_EQ(FormatDuration(-5), "0ms");
+}
+
+TEST(TailOfFileTest, KeepsTheLastLines) {
+  std::string path = "/tmp/weft-tail-" + std::to_string(getpid());
+  std::ofstream(path) << "one\ntwo\nthree\nfour\n";
+  EXPECT_EQ(TailOfFile(path, 2), "three\nfour");
+  EXPECT_EQ(TailOfFile(path, 10), "one\ntwo\nthree\nfour");
+  EXPECT_EQ(TailOfFile(path + ".missing", 2), "");
+  std::filesystem::remove(path);
+}
+
+TEST(FormatSummaryTest, ListsEveryStepWithStatusExitCodeAndStderrTailOfFailures) {
+  std::string err = "/tmp/weft-summary-" + std::to_string(getpid());
+  std::ofstream(err) << "line 1\nfatal: disk full\n";
+  auto dag = std::make_shared<dag::Dag>();
+  dag->name = "etl";
+  dag->steps.resize(2);
+  dag->steps[0].name = "load";
+  dag->steps[1].name = "publish";
+  engine::RunInfo run;
+  run.dag = dag;
+  run.run_id = "r1";
+  run.status = engine::Status::kFailed;
+  run.started_at_ns = 1'000'000'000;
+  run.finished_at_ns = 3'000'000'000;
+  run.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  run.steps.resize(2);
+  run.steps[0] = {&dag->steps[0],
+                  engine::HandlerKind::kNone,
+                  engine::Status::kFailed,
+                  2,
+                  1'000'000'000,
+                  1'500'000'000,
+                  0,
+                  0,
+                  "exit code 2",
+                  "",
+                  err,
+                  {}};
+  run.steps[1] = {&dag->steps[1],
+                  engine::HandlerKind::kNone,
+                  engine::Status::kAborted,
+                  -1,
+                  0,
+                  0,
+                  0,
+                  0,
+                  "dependency `load` did not succeed",
+                  "",
+                  "",
+                  {}};
+  std::string text = FormatSummary(run, false);
+  EXPECT_THAT(text, HasSubstr("DAG etl  run r1  failed in 2.00s"));
+  EXPECT_THAT(text, HasSubstr("load"));
+  EXPECT_THAT(text, HasSubstr("exit 2"));
+  EXPECT_THAT(text, HasSubstr("500ms"));
+  EXPECT_THAT(text, HasSubstr("| fatal: disk full"));
+  EXPECT_THAT(text, HasSubstr("dependency `load` did not succeed"));
+  EXPECT_THAT(text, HasSubstr("trace 4bf92f3577b34da6a3ce929d0e0e4736"));
+  EXPECT_THAT(text, Not(HasSubstr("\033[")));
+  EXPECT_THAT(FormatSummary(run, true), HasSubstr("\033[31m"));
+  std::filesystem::remove(err);
+}
+
+}  // namespace
+}  // namespace weft::cli

@@ -1,0 +1,216 @@
+// `weft start` end to end: real DAG files, real processes, checked through exit codes, output,
+// step logs and `weft status --json`.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "e2e/weft_process.h"
+
+namespace weft::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using json = nlohmann::json;
+
+json Status(const WeftHome& home, const std::string& dag, const std::string& run_id = "") {
+  std::vector<std::string> args = {"status", dag, "--json"};
+  if (!run_id.empty()) {
+    args.push_back("--run-id");
+    args.push_back(run_id);
+  }
+  Result r = home.Run(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return json::parse(r.out);
+}
+
+json StepNamed(const json& run, const std::string& name) {
+  for (const auto& step : run["steps"]) {
+    if (step["name"] == name) return step;
+  }
+  ADD_FAILURE() << "no step " << name << " in " << run.dump();
+  return json::object();
+}
+
+std::string Source(const std::string& relative) {
+  return std::string(std::getenv("WEFT_SOURCE_DIR")) + "/" + relative;
+}
+
+TEST(StartTest, QuickstartExampleSucceedsAndPassesOutputsDownstream) {
+  WeftHome home;
+  Result r = home.Run({"start", Source("examples/quickstart/quickstart.yaml")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("succeeded"));
+  json run = Status(home, "quickstart");
+  EXPECT_EQ(run["status"], "succeeded");
+  EXPECT_EQ(run["exit_code"], 0);
+  ASSERT_EQ(run["steps"].size(), 5u);
+  for (const auto& step : run["steps"]) {
+    EXPECT_EQ(step["status"], "succeeded") << step.dump();
+    EXPECT_EQ(step["exit_code"], 0);
+  }
+  // 200 rows, amounts (i*37)%101 summed over both batches.
+  long total = 0;
+  for (int i = 1; i <= 200; ++i) total += (i * 37) % 101;
+  std::string summary = ReadFile(StepNamed(run, "aggregate-results")["stdout_file"]);
+  EXPECT_EQ(summary, "region=eu-west rows=200 total=" + std::to_string(total) + "\n");
+}
+
+TEST(StartTest, ParamsOverrideByNameAfterDoubleDash) {
+  WeftHome home;
+  Result r = home.Run(
+      {"start", Source("examples/quickstart/quickstart.yaml"), "--", "ROWS=10", "REGION=us"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  json run = Status(home, "quickstart");
+  std::string summary = ReadFile(StepNamed(run, "aggregate-results")["stdout_file"]);
+  EXPECT_THAT(summary, HasSubstr("region=us rows=10 "));
+  EXPECT_EQ(run["params"]["ROWS"], "10");
+}
+
+TEST(StartTest, ParamsDefaultsUseEarlierParamsAndPositionalOverride) {
+  WeftHome home;
+  Result r = home.Run({"start", DagPath("params.yaml"), "--params", "NAME=weft"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json run = Status(home, "params");
+  EXPECT_EQ(ReadFile(StepNamed(run, "greet")["stdout_file"]), "hello weft ()\n");
+}
+
+TEST(StartTest, UnknownNamedParamIsACommandLineError) {
+  WeftHome home;
+  Result r = home.Run({"start", DagPath("params.yaml"), "--", "NOPE=1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("NOPE"));
+  Result history = home.Run({"history", "--json"});
+  EXPECT_EQ(json::parse(history.out).size(), 0u) << "nothing may run";
+}
+
+TEST(StartTest, FailingStepFailsTheRunAbortsDependentsAndShowsStderr) {
+  WeftHome home;
+  Result r = home.Run({"start", DagPath("failing.yaml")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("disk quota exceeded on /data"));
+  json run = Status(home, "failing");
+  EXPECT_EQ(run["status"], "failed");
+  EXPECT_EQ(run["exit_code"], 1);
+  EXPECT_EQ(StepNamed(run, "setup")["status"], "succeeded");
+  EXPECT_EQ(StepNamed(run, "broken")["status"], "failed");
+  EXPECT_EQ(StepNamed(run, "broken")["exit_code"], 3);
+  EXPECT_EQ(StepNamed(run, "downstream")["status"], "aborted");
+  EXPECT_TRUE(StepNamed(run, "downstream")["exit_code"].is_null());
+  EXPECT_EQ(StepNamed(run, "side")["status"], "succeeded");
+  EXPECT_EQ(ReadFile(StepNamed(run, "broken")["stdout_file"]), "about to fail\n");
+}
+
+TEST(StartTest, DaguV1FileLoadsAndRuns) {
+  WeftHome home;
+  Result r = home.Run({"start", DagPath("dagu_v1.yaml")});
+  // optional-cleanup fails but continueOn lets publish run: partially succeeded, exit 1.
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  json run = Status(home, "legacy-report");
+  EXPECT_EQ(run["status"], "partially_succeeded");
+  EXPECT_EQ(StepNamed(run, "optional-cleanup")["status"], "failed");
+  EXPECT_EQ(StepNamed(run, "publish")["status"], "succeeded");
+  EXPECT_EQ(ReadFile(StepNamed(run, "publish")["stdout_file"]),
+            "publish extracted as report-2024-01-01.csv\n");
+}
+
+TEST(StartTest, DaguV2PlainListRunsAsAChain) {
+  WeftHome home;
+  Result r = home.Run({"start", DagPath("dagu_v2.yaml")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  json run = Status(home, "dagu_v2");  // name defaults to the file name
+  ASSERT_EQ(run["steps"].size(), 3u);
+  EXPECT_EQ(ReadFile(StepNamed(run, "rotate")["stdout_file"]),
+            "keeping 3, newest compressing db-backup\n");
+  // A chain: each step started after the previous one finished.
+  EXPECT_GE(run["steps"][1]["started_at"].get<std::string>(),
+            run["steps"][0]["finished_at"].get<std::string>());
+  EXPECT_GE(run["steps"][2]["started_at"].get<std::string>(),
+            run["steps"][1]["finished_at"].get<std::string>());
+}
+
+TEST(StartTest, EnvironmentPrecedenceProcessDagDotenvStep) {
+  WeftHome home;
+  Result r = home.Run({"start", DagPath("env.yaml")}, {"PROCESS_VAR=proc", "FROM_DAG=overridden"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  json run = Status(home, "env");
+  EXPECT_EQ(ReadFile(StepNamed(run, "show")["stdout_file"]), "dag dotenv from-dotenv step proc\n");
+}
+
+TEST(StartTest, LoadErrorsExitTwoWithFileLineColumnAndHints) {
+  WeftHome home;
+  Result r = home.Run({"start", DagPath("bad_keys.yaml")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("bad_keys.yaml:6:5"));
+  EXPECT_THAT(r.err, HasSubstr("command"));
+  EXPECT_THAT(r.err, HasSubstr("bad_keys.yaml:7:5"));
+  EXPECT_THAT(r.err, HasSubstr("depends"));
+  Result history = home.Run({"history", "--json"});
+  EXPECT_EQ(json::parse(history.out).size(), 0u);
+}
+
+TEST(StartTest, CycleIsALoadErrorNamingTheCycle) {
+  WeftHome home;
+  Result r = home.Run({"start", DagPath("cycle.yaml")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("cycle"));
+  EXPECT_THAT(r.err, HasSubstr("a"));
+}
+
+TEST(StartTest, MissingFileIsExitTwo) {
+  WeftHome home;
+  Result r = home.Run({"start", "/nonexistent/dag.yaml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("/nonexistent/dag.yaml"));
+}
+
+TEST(StartTest, DagIsFoundByNameInTheDagsDir) {
+  WeftHome home;
+  std::filesystem::create_directories(home.path() + "/dags");
+  std::filesystem::copy_file(DagPath("params.yaml"), home.path() + "/dags/hello.yaml");
+  Result r = home.Run({"start", "hello"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Status(home, "params")["status"], "succeeded");
+}
+
+TEST(StartTest, ExplicitRunIdIsUsed) {
+  WeftHome home;
+  Result r = home.Run({"start", "--run-id", "nightly-42", DagPath("params.yaml")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Status(home, "params", "nightly-42")["run_id"], "nightly-42");
+}
+
+TEST(StartTest, ConcurrentStartsOfTheSameAndDifferentDagsAreAllRecorded) {
+  WeftHome home;
+  std::vector<std::thread> threads;
+  std::vector<Result> results(6);
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = home.Run({"start", DagPath(i % 2 ? "params.yaml" : "dagu_v2.yaml")});
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) EXPECT_EQ(r.exit_code, 0) << r.err;
+  json history = json::parse(home.Run({"history", "--json"}).out);
+  ASSERT_EQ(history.size(), 6u);
+  std::set<std::string> ids;
+  for (const auto& run : history) {
+    EXPECT_EQ(run["status"], "succeeded");
+    ids.insert(run["run_id"].get<std::string>());
+  }
+  EXPECT_EQ(ids.size(), 6u);
+}
+
+TEST(StartTest, QuietPrintsOnlyPlainLines) {
+  WeftHome home;
+  Result r = home.Run({"start", "--quiet", DagPath("params.yaml")});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, Not(HasSubstr("\033[")));
+}
+
+}  // namespace
+}  // namespace weft::e2e
