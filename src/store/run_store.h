@@ -14,8 +14,8 @@
 // a power loss or kernel crash can lose the last transactions committed before it, never the
 // consistency of the file.
 //
-// Cost: every write touches a constant number of rows (one step, one run), whatever the number
-// of steps, except StartRun and SaveRun which write the whole run once.
+// Cost: every write touches only the rows it changes (the steps given, one run), whatever the
+// number of steps, except StartRun and SaveRun which write the whole run once.
 
 #include <chrono>
 #include <cstdint>
@@ -119,8 +119,8 @@ class RunStore {
   // Writes the whole run as given (attempt included, span counters left as stored), replacing
   // its stored steps and outputs: the repair after an earlier write was lost.
   void SaveRun(const RunRecord& run, const std::vector<StepRecord>& steps, const Outputs& outputs);
-  // Inserts or updates one step of a stored run.
-  void SaveStep(const engine::RunRef& run, const StepRecord& step);
+  // Inserts or updates steps of a stored run (their index says which), in one transaction.
+  void SaveSteps(const engine::RunRef& run, const std::vector<StepRecord>& steps);
   // Records the end of a run: its status, finished_at_ns, error and exit_code, and outputs.
   void FinishRun(const RunRecord& run, const Outputs& outputs);
   void SetSpanCounters(const engine::RunRef& run, const SpanCounters& counters);
@@ -143,11 +143,12 @@ class RunStore {
  private:
   struct Statements;
 
+  // The run's row; throws a StoreError saying the run is not stored when it is not.
   std::int64_t RowId(const engine::RunRef& run);
   // Returns the attempt number stored.
   int WriteRun(const RunRecord& run, const std::vector<StepRecord>& steps, const Outputs& outputs,
                bool new_attempt);
-  void InsertStep(std::int64_t row_id, const StepRecord& step);
+  void InsertStep(const engine::RunRef& run, const StepRecord& step);
   void ReplaceOutputs(std::int64_t row_id, const Outputs& outputs);
   void RecoverDeadRuns();
   std::vector<RunRecord> ReadRuns(StatementUse& query);

@@ -280,7 +280,7 @@ TEST_F(RunStoreTest, SaveStepChangesOnlyThatStep) {
   b.exit_code = 0;
   b.started_at_ns = 10;
   b.finished_at_ns = 20;
-  store.SaveStep({"d", "r1"}, b);
+  store.SaveSteps({"d", "r1"}, {b});
 
   const auto steps = store.Steps({"d", "r1"});
   ASSERT_EQ(steps.size(), 3u);
@@ -291,12 +291,23 @@ TEST_F(RunStoreTest, SaveStepChangesOnlyThatStep) {
   EXPECT_EQ(steps[2].status, Status::kNotStarted);
 }
 
+TEST_F(RunStoreTest, SaveStepsWritesSeveralStepsAtOnce) {
+  RunStore store(home());
+  store.StartRun(MakeRun("d", "r1", 1), {MakeStep(0, "a"), MakeStep(1, "b"), MakeStep(2, "c")});
+  store.SaveSteps({"d", "r1"},
+                  {MakeStep(2, "c", Status::kSkipped), MakeStep(0, "a", Status::kFailed)});
+  const auto steps = store.Steps({"d", "r1"});
+  EXPECT_EQ(steps[0].status, Status::kFailed);
+  EXPECT_EQ(steps[1].status, Status::kNotStarted);
+  EXPECT_EQ(steps[2].status, Status::kSkipped);
+}
+
 TEST_F(RunStoreTest, SaveStepInsertsHandlerStepsBeyondTheDagSteps) {
   RunStore store(home());
   store.StartRun(MakeRun("d", "r1", 1), {MakeStep(0, "a"), MakeStep(1, "b")});
   StepRecord handler = MakeStep(2, "onFailure", Status::kRunning);
   handler.handler = HandlerKind::kFailure;
-  store.SaveStep({"d", "r1"}, handler);
+  store.SaveSteps({"d", "r1"}, {handler});
 
   const auto steps = store.Steps({"d", "r1"});
   EXPECT_THAT(StepNames(steps), ElementsAre("a", "b", "onFailure"));
@@ -313,7 +324,7 @@ TEST_F(RunStoreTest, WritesToAnUnstoredRunAreRefused) {
   RunStore store(home());
   EXPECT_THAT(
       [&] {
-        store.SaveStep({"d", "nope"}, MakeStep(0, "a"));
+        store.SaveSteps({"d", "nope"}, {MakeStep(0, "a")});
       },
       ThrowsMessage<StoreError>(AllOf(HasSubstr("d nope"), HasSubstr("is not stored"))));
   EXPECT_THAT([&] { store.FinishRun(MakeRun("d", "nope", 1), {}); },
@@ -664,8 +675,8 @@ std::string WriteRuns(RunStore& store, const std::string& writer, int count) try
     const std::string dag = i % 2 == 0 ? "shared" : "dag-" + writer;
     RunRecord run = MakeRun(dag, writer + "-" + std::to_string(i), i + 1);
     store.StartRun(run, {MakeStep(0, "a"), MakeStep(1, "b")});
-    store.SaveStep(run.ref(), MakeStep(0, "a", Status::kSucceeded));
-    store.SaveStep(run.ref(), MakeStep(1, "b", Status::kSucceeded));
+    store.SaveSteps(run.ref(), {MakeStep(0, "a", Status::kSucceeded)});
+    store.SaveSteps(run.ref(), {MakeStep(1, "b", Status::kSucceeded)});
     run.status = Status::kSucceeded;
     run.finished_at_ns = i + 2;
     run.exit_code = 0;

@@ -4,23 +4,8 @@
 
 #include <exception>
 #include <utility>
-#include <vector>
 
 namespace weft::store {
-namespace {
-
-engine::RunRef RefOf(const engine::RunInfo& run) {
-  return {run.dag != nullptr ? run.dag->name : "", run.run_id};
-}
-
-std::vector<StepRecord> AllSteps(const engine::RunInfo& run) {
-  std::vector<StepRecord> steps;
-  steps.reserve(run.steps.size());
-  for (std::size_t i = 0; i < run.steps.size(); ++i) steps.push_back(ToStepRecord(run, i));
-  return steps;
-}
-
-}  // namespace
 
 int StartExitCode(engine::Status status) { return status == engine::Status::kSucceeded ? 0 : 1; }
 
@@ -43,7 +28,18 @@ StepRecord ToStepRecord(const engine::RunInfo& run, std::size_t index) {
 }
 
 StoreObserver::StoreObserver(RunStore& store, std::string parent_step)
-    : store_(store), parent_step_(std::move(parent_step)) {}
+    : store_(store),
+      parent_step_(std::move(parent_step)),
+      writer_(&StoreObserver::WriterLoop, this) {}
+
+StoreObserver::~StoreObserver() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_or_stop_.notify_one();
+  writer_.join();
+}
 
 RunRecord StoreObserver::ToRecord(const engine::RunInfo& run) const {
   RunRecord record;
@@ -64,30 +60,29 @@ RunRecord StoreObserver::ToRecord(const engine::RunInfo& run) const {
   record.error = run.error;
   if (engine::IsFinal(run.status)) record.exit_code = StartExitCode(run.status);
   record.process = process_;
-  record.attempt = attempt_;
   return record;
 }
 
-template <typename Write>
-void StoreObserver::Record(const engine::RunInfo& run, const char* what, Write write) {
-  try {
-    if (complete_) {
-      write();
-    } else {
-      store_.SaveRun(ToRecord(run), AllSteps(run), run.outputs);
-      complete_ = true;
-    }
-  } catch (const std::exception& error) {
-    complete_ = false;
-    spdlog::error(
-        "could not record {} of run {} {}: {}. The run goes on; its record in {} is "
-        "incomplete until a later write succeeds",
-        what, RefOf(run).name, run.run_id, error.what(), store_.path());
+void StoreObserver::MirrorNewSteps(const engine::RunInfo& run) {
+  for (std::size_t i = steps_.size(); i < run.steps.size(); ++i) {
+    steps_.push_back(ToStepRecord(run, i));
+    changed_steps_.insert(i);
   }
 }
 
 void StoreObserver::OnRunStarted(const engine::RunInfo& run) {
-  Record(run, "the start", [&] { attempt_ = store_.StartRun(ToRecord(run), AllSteps(run)); });
+  std::unique_lock lock(mutex_);
+  run_ = ToRecord(run);
+  steps_.clear();
+  outputs_.clear();
+  changed_steps_.clear();
+  MirrorNewSteps(run);
+  start_pending_ = true;
+  finish_pending_ = false;
+  rewrite_pending_ = false;
+  started_ = false;
+  finished_ = false;
+  Publish(lock);
 }
 
 void StoreObserver::OnStepChanged(const engine::RunInfo& run, std::size_t step) {
@@ -95,14 +90,114 @@ void StoreObserver::OnStepChanged(const engine::RunInfo& run, std::size_t step) 
     spdlog::error(
         "run {} {}: the engine reported a change of step {} but the run has {} steps; "
         "not recorded",
-        RefOf(run).name, run.run_id, step, run.steps.size());
+        run.dag != nullptr ? run.dag->name : "", run.run_id, step, run.steps.size());
     return;
   }
-  Record(run, "a step change", [&] { store_.SaveStep(RefOf(run), ToStepRecord(run, step)); });
+  std::unique_lock lock(mutex_);
+  MirrorNewSteps(run);
+  steps_[step] = ToStepRecord(run, step);
+  changed_steps_.insert(step);
+  Publish(lock);
 }
 
 void StoreObserver::OnRunFinished(const engine::RunInfo& run) {
-  Record(run, "the end", [&] { store_.FinishRun(ToRecord(run), run.outputs); });
+  std::unique_lock lock(mutex_);
+  MirrorNewSteps(run);
+  const int attempt = run_.attempt;
+  run_ = ToRecord(run);
+  run_.attempt = attempt;
+  outputs_ = run.outputs;
+  finish_pending_ = true;
+  finished_ = true;
+  Publish(lock);
+  Flush();
+}
+
+void StoreObserver::Flush() {
+  std::unique_lock lock(mutex_);
+  round_done_.wait(lock, [this] { return written_ == published_; });
+}
+
+bool StoreObserver::complete() const {
+  std::lock_guard lock(mutex_);
+  return complete_;
+}
+
+void StoreObserver::Publish(std::unique_lock<std::mutex>& lock) {
+  ++published_;
+  // Waking the writer while holding the lock would only make it block on the lock again.
+  lock.unlock();
+  work_or_stop_.notify_one();
+}
+
+StoreObserver::Round StoreObserver::TakeRound() {
+  Round round;
+  round.upto = published_;
+  round.run = run_;
+  round.outputs = outputs_;
+  if (rewrite_pending_) {
+    // A run whose start was never stored is started again, which also counts its attempt.
+    round.start = !started_;
+    round.rewrite = started_;
+    round.finish = !started_ && finished_;
+    round.steps = steps_;
+  } else {
+    round.start = start_pending_;
+    round.finish = finish_pending_;
+    if (round.start) {
+      round.steps = steps_;
+    } else {
+      for (const std::size_t index : changed_steps_) round.steps.push_back(steps_[index]);
+    }
+  }
+  rewrite_pending_ = false;
+  start_pending_ = false;
+  finish_pending_ = false;
+  changed_steps_.clear();
+  return round;
+}
+
+bool StoreObserver::Write(const Round& round) {
+  try {
+    if (round.start) {
+      const int attempt = store_.StartRun(round.run, round.steps);
+      std::lock_guard lock(mutex_);
+      started_ = true;
+      run_.attempt = attempt;
+    } else if (round.rewrite) {
+      store_.SaveRun(round.run, round.steps, round.outputs);
+    } else if (!round.steps.empty()) {
+      store_.SaveSteps(round.run.ref(), round.steps);
+    }
+    if (round.finish) store_.FinishRun(round.run, round.outputs);
+    return true;
+  } catch (const std::exception& error) {
+    spdlog::error(
+        "could not record run {} {}: {}. The run goes on; its record in {} is "
+        "incomplete until a later write succeeds",
+        round.run.dag_name, round.run.run_id, error.what(), store_.path());
+    return false;
+  }
+}
+
+void StoreObserver::WriterLoop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_or_stop_.wait(lock, [this] { return stopping_ || written_ != published_; });
+    if (written_ == published_) return;  // stopping with nothing left to write
+    const Round round = TakeRound();
+    lock.unlock();
+    const bool written = Write(round);
+    lock.lock();
+    if (!written) {
+      rewrite_pending_ = true;
+      complete_ = false;
+    } else if (round.start || round.rewrite) {
+      complete_ = true;
+    }
+    written_ = round.upto;
+    round_done_.notify_all();
+  }
 }
 
 }  // namespace weft::store
