@@ -239,11 +239,11 @@ ON CONFLICT (dag_name, run_id) DO UPDATE SET
   parent_step = excluded.parent_step, root_name = excluded.root_name,
   root_run_id = excluded.root_run_id, trace_id = excluded.trace_id, error = excluded.error,
   exit_code = excluded.exit_code, pid = excluded.pid, pid_start_time = excluded.pid_start_time,
-  attempt = CASE WHEN ?24 THEN runs.attempt + 1 ELSE excluded.attempt END,
-  spans_exported = CASE WHEN ?24 THEN 0 ELSE runs.spans_exported END,
-  spans_retried = CASE WHEN ?24 THEN 0 ELSE runs.spans_retried END,
-  spans_spooled = CASE WHEN ?24 THEN 0 ELSE runs.spans_spooled END,
-  spans_dropped = CASE WHEN ?24 THEN 0 ELSE runs.spans_dropped END
+  attempt = CASE WHEN ?20 THEN runs.attempt + 1 ELSE excluded.attempt END,
+  spans_exported = CASE WHEN ?20 THEN 0 ELSE runs.spans_exported END,
+  spans_retried = CASE WHEN ?20 THEN 0 ELSE runs.spans_retried END,
+  spans_spooled = CASE WHEN ?20 THEN 0 ELSE runs.spans_spooled END,
+  spans_dropped = CASE WHEN ?20 THEN 0 ELSE runs.spans_dropped END
 RETURNING id, attempt)sql",
                                    kRunColumns)),
         row_id(db, fmt::format("SELECT {}", kRowIdOfRef)),
@@ -404,7 +404,7 @@ int RunStore::WriteRun(const RunRecord& run, const std::vector<StepRecord>& step
     upsert->Bind(17, run.process.pid);
     upsert->Bind(18, run.process.start_time);
     upsert->Bind(19, new_attempt ? 1 : run.attempt);
-    upsert->Bind(24, new_attempt ? 1 : 0);
+    upsert->Bind(20, new_attempt ? 1 : 0);
     if (!upsert->Step()) db_.Fail("inserting a run returned no row id");
     row_id = upsert->Int(0);
     attempt = static_cast<int>(upsert->Int(1));
