@@ -1,5 +1,7 @@
 #include "dag/diagnostic.h"
 
+#include <algorithm>
+#include <tuple>
 #include <utility>
 
 namespace weft::dag {
@@ -36,6 +38,14 @@ void DiagnosticLog::Warning(Location where, std::string_view key, std::string me
 void DiagnosticLog::Append(const DiagnosticLog& other) {
   errors_.insert(errors_.end(), other.errors_.begin(), other.errors_.end());
   warnings_.insert(warnings_.end(), other.warnings_.begin(), other.warnings_.end());
+}
+
+void DiagnosticLog::SortByPlace() {
+  const auto by_place = [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  };
+  std::stable_sort(errors_.begin(), errors_.end(), by_place);
+  std::stable_sort(warnings_.begin(), warnings_.end(), by_place);
 }
 
 }  // namespace weft::dag

@@ -46,6 +46,10 @@ class DiagnosticLog {
   // Appends everything in `other` (e.g. the log of base.yaml) after what is here.
   void Append(const DiagnosticLog& other);
 
+  // Orders errors and warnings by line and column, as a reader meets them in the file (they
+  // are found in another order: all keys first, cycles last). Ties keep their order.
+  void SortByPlace();
+
  private:
   std::string file_;
   std::vector<Diagnostic> errors_;

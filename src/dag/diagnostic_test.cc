@@ -59,6 +59,22 @@ TEST(DiagnosticLogTest, KeepsErrorsAndWarningsApartInOrderWithTheFile) {
   EXPECT_EQ(log.warnings()[0].severity, Diagnostic::Severity::kWarning);
 }
 
+TEST(DiagnosticLogTest, SortByPlaceOrdersByLineThenColumnKeepingTies) {
+  DiagnosticLog log("a.yaml");
+  log.Error({9, 1}, "", "cycle");
+  log.Error({2, 7}, "", "late column");
+  log.Error({2, 3}, "", "early column");
+  log.Error({0, 0}, "", "whole file");
+  log.Error({2, 3}, "", "same place, found later");
+  log.Warning({5, 1}, "", "w5");
+  log.Warning({1, 1}, "", "w1");
+  log.SortByPlace();
+  EXPECT_THAT(log.errors(), ElementsAre(WithMessage("whole file"), WithMessage("early column"),
+                                        WithMessage("same place, found later"),
+                                        WithMessage("late column"), WithMessage("cycle")));
+  EXPECT_THAT(log.warnings(), ElementsAre(WithMessage("w1"), WithMessage("w5")));
+}
+
 TEST(DiagnosticLogTest, AppendAddsTheOtherLogAfterItsOwnKeepingFiles) {
   DiagnosticLog base("base.yaml");
   base.Error({1, 1}, "", "base error");

@@ -144,7 +144,12 @@ std::shared_ptr<Dag> BuildDag(const YamlFile& file, const std::string& path,
 
 LoadResult LoadFile(const std::string& path, const LoadOptions& options) {
   DiagnosticLog log(path);
-  const auto text = ReadFile(path, "DAG file", log);
+  std::optional<std::string> text;
+  try {
+    text = ReadFile(path, "DAG file", log);
+  } catch (const std::exception& error) {
+    log.Error({}, "", std::string("cannot read DAG file: ") + error.what());
+  }
   if (!text) return {nullptr, log.errors(), log.warnings()};
   return LoadString(*text, path, options);
 }
@@ -164,6 +169,8 @@ LoadResult LoadString(const std::string& text, const std::string& path,
   } catch (const std::exception& error) {
     log.Error({}, "", std::string("could not load the DAG: ") + error.what());
   }
+  base_log.SortByPlace();
+  log.SortByPlace();
   base_log.Append(log);
   LoadResult result{nullptr, base_log.errors(), base_log.warnings()};
   if (result.errors.empty()) result.dag = std::move(dag);

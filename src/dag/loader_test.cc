@@ -179,16 +179,15 @@ TEST(LoaderTest, ReportsEveryErrorOfABrokenFileWithItsPlace) {
   EXPECT_THAT(
       result.errors,
       ElementsAre(DiagnosticAt(2, 7, "type", "`type` must be `chain` or `graph`, not `graf`"),
+                  DiagnosticAt(3, 17, "maxActiveSteps", HasSubstr("at least 0, not `-1`")),
+                  DiagnosticAt(5, 5, "", "step `a` has nothing to run"),
                   AllOf(DiagnosticAt(6, 5, "comand", "unknown key `comand` in a step"),
                         WithHint("did you mean `command`?")),
-                  DiagnosticAt(5, 5, "", "step `a` has nothing to run"),
-                  DiagnosticAt(13, 14, "limit", HasSubstr("not `lots`")),
-                  DiagnosticAt(3, 17, "maxActiveSteps", HasSubstr("at least 0, not `-1`")),
-                  DiagnosticAt(10, 5, "name", "two steps are named `b` (the first on line 7)"),
                   AllOf(DiagnosticAt(9, 18, "depends",
-                                     "step `b` depends on `c`, which is not a step name "
-                                     "or id"),
-                        WithHint("known steps: `a`, `b`, `b`"))));
+                                     "step `b` depends on `c`, which is not a step name or id"),
+                        WithHint("known steps: `a`, `b`, `b`")),
+                  DiagnosticAt(10, 5, "name", "two steps are named `b` (the first on line 7)"),
+                  DiagnosticAt(13, 14, "limit", HasSubstr("not `lots`"))));
   for (const Diagnostic& error : result.errors) EXPECT_EQ(error.file, path);
 }
 
