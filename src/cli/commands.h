@@ -41,5 +41,10 @@ struct QueryFlags {
 int Status(const QueryFlags& flags);
 int History(const QueryFlags& flags);
 int Logs(const QueryFlags& flags);
+int Trace(const QueryFlags& flags);
+
+// `weft otel flush [DAG]`: deliver the spool of the collector the DAG (or, without one, the
+// OTEL_* environment) exports to.
+int OtelFlush(const LoadFlags& flags, const std::string& dag);
 
 }  // namespace weft::cli

@@ -115,6 +115,29 @@ Examples:
   logs_cmd->add_option("--step", logs.step, "only this step");
   logs_cmd->callback([&] { exit_code = weft::cli::Logs(logs); });
 
+  weft::cli::QueryFlags trace;
+  auto* trace_cmd = app.add_subcommand("trace", "Draw a run's trace as a waterfall");
+  trace_cmd->footer(R"(
+Examples:
+  weft trace etl
+  weft trace etl --run-id 0192c3a4-...)");
+  trace_cmd->add_option("dag", trace.dag, "DAG name or file")->required();
+  trace_cmd->add_option("--run-id", trace.run_id, "a run id (default: the latest run)");
+  trace_cmd->callback([&] { exit_code = weft::cli::Trace(trace); });
+
+  auto* otel_cmd = app.add_subcommand("otel", "OpenTelemetry export tools");
+  otel_cmd->require_subcommand(1);
+  weft::cli::LoadFlags flush_flags;
+  std::string flush_dag;
+  auto* flush_cmd = otel_cmd->add_subcommand("flush", "Deliver spooled spans now");
+  flush_cmd->footer(R"(
+Examples:
+  weft otel flush etl.yaml     deliver to the collector etl.yaml exports to
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318 weft otel flush)");
+  flush_cmd->add_option("dag", flush_dag, "DAG whose otel settings name the collector");
+  AddLoadFlags(flush_cmd, &flush_flags);
+  flush_cmd->callback([&] { exit_code = weft::cli::OtelFlush(flush_flags, flush_dag); });
+
   app.add_subcommand("version", "Print weft's version")->callback([&] {
     std::printf("weft %s\n", weft::kVersion);
   });

@@ -1,6 +1,7 @@
 // status, history and logs: the verbs that read the run store.
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,6 +13,8 @@
 #include "dag/loader.h"
 #include "store/run_json.h"
 #include "store/run_store.h"
+#include "trace/trace_record.h"
+#include "trace/waterfall.h"
 
 namespace weft::cli {
 namespace {
@@ -181,6 +184,46 @@ int Logs(const QueryFlags& flags) {
                  flags.step, names);
       return 1;
     }
+    return 0;
+  });
+}
+
+int Trace(const QueryFlags& flags) {
+  std::string name = DagName(flags.dag);
+  return WithStore([&](store::RunStore& store) {
+    auto run = FindRun(store, flags, name);
+    if (!run) return 1;
+    // The run's own record, then its nested runs', depth first: one trace across processes.
+    std::vector<trace::SpanData> spans;
+    std::vector<store::RunRecord> pending = {*run};
+    while (!pending.empty()) {
+      store::RunRecord current = std::move(pending.back());
+      pending.pop_back();
+      std::string file = current.run_dir + "/trace.jsonl";
+      std::string error;
+      auto contents = trace::ReadTraceRecord(file, &error);
+      if (!contents) {
+        fmt::print(stderr, "weft: no trace record for run {} of `{}`: {}\n", current.run_id,
+                   current.dag_name, error);
+        continue;
+      }
+      for (const auto& problem : contents->problems) {
+        fmt::print(stderr, "weft: {}: {}\n", file, problem);
+      }
+      spans.insert(spans.end(), contents->spans.begin(), contents->spans.end());
+      for (auto& child : store.Children(current.ref())) pending.push_back(std::move(child));
+    }
+    if (spans.empty()) {
+      fmt::print(stderr, "weft: run {} of `{}` has no spans\n", run->run_id, name);
+      return 1;
+    }
+    trace::WaterfallOptions options;
+    options.color = isatty(STDOUT_FILENO) == 1;
+    winsize size{};
+    if (options.color && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col >= 60) {
+      options.width = size.ws_col;
+    }
+    fmt::print("{}", trace::RenderWaterfall(spans, options));
     return 0;
   });
 }

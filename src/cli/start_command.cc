@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/dag_loading.h"
 #include "cli/paths.h"
+#include "cli/run_tracing.h"
 #include "cli/terminal_view.h"
 #include "engine/dag_run.h"
 #include "store/run_store.h"
@@ -24,6 +25,29 @@ std::optional<engine::RunRef> ParseRunRef(const std::string& text) {
   auto colon = text.rfind(':');
   if (text.empty() || colon == std::string::npos) return std::nullopt;
   return engine::RunRef{text.substr(0, colon), text.substr(colon + 1)};
+}
+
+// Prints the tracing config's warnings and errors; false when it cannot be used.
+bool PrintTracingProblems(const dag::Dag& dag, const trace::otlp::ResolvedExportConfig& tracing) {
+  for (const auto& w : tracing.warnings) fmt::print(stderr, "{}: warning: otel: {}\n", dag.file, w);
+  for (const auto& e : tracing.errors) fmt::print(stderr, "{}: error: otel: {}\n", dag.file, e);
+  return tracing.ok();
+}
+
+std::string DescribeTracing(const trace::otlp::ExportConfig& config) {
+  if (!config.enabled) {
+    return "tracing: local record only (no otel export configured)\n";
+  }
+  std::string out = "tracing:\n";
+  std::string text = trace::otlp::DescribeExportConfig(config);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out += "  " + text.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -42,6 +66,18 @@ int Start(const StartFlags& flags) {
   if (!flags.parent.empty()) info.parent = ParseRunRef(flags.parent);
   if (!flags.root.empty()) info.root = ParseRunRef(flags.root);
 
+  std::string error;
+  std::unique_ptr<RunTracing> tracing =
+      RunTracing::Create(dag, prepared.scope.variables, prepared.run_dir, home, &error);
+  if (!tracing) {
+    fmt::print(stderr, "weft: {}: {}\n", dag.file, error);
+    return 2;
+  }
+  info.trace_id = tracing->trace_id();
+  for (auto& [name, value] : tracing->ExporterEnvironment()) {
+    prepared.scope.variables.Set(name, std::move(value));
+  }
+
   std::unique_ptr<store::RunStore> store;
   try {
     store = std::make_unique<store::RunStore>(home);
@@ -58,10 +94,26 @@ int Start(const StartFlags& flags) {
 
   engine::DagRun run(std::move(info), prepared.scope.variables,
                      engine::RunSettings{prepared.working_dir, prepared.default_shell}, loop);
+  run.AddObserver(tracing->observer());
   run.AddObserver(&recorder);
   run.AddObserver(&view);
   loop.OnSignal([&run](int) { run.RequestStop(); });
   engine::Status status = run.Execute();
+  trace::otlp::ExportCounters spans = tracing->Finish();
+  try {
+    store->SetSpanCounters(
+        {dag.name, run.info().run_id},
+        {static_cast<std::int64_t>(spans.exported), static_cast<std::int64_t>(spans.retried),
+         static_cast<std::int64_t>(spans.spooled), static_cast<std::int64_t>(spans.dropped)});
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "weft: {}\n", e.what());
+  }
+  if (spans.spooled > 0) {
+    fmt::print(stderr,
+               "weft: {} spans could not be delivered to {} and were spooled; the next run "
+               "or `weft otel flush {}` delivers them\n",
+               spans.spooled, tracing->config().endpoint, flags.dag);
+  }
   if (!recorder.complete()) {
     fmt::print(stderr, "weft: the record of run {} of `{}` in {} is incomplete (see above)\n",
                run.info().run_id, dag.name, store->path());
@@ -73,19 +125,32 @@ int Dry(const StartFlags& flags) {
   PreparedRun prepared;
   std::string home = WeftHome();
   if (!PrepareRun(flags, home, &prepared, /*dry=*/true)) return 2;
+  auto tracing = ResolveTracing(*prepared.dag, prepared.scope.variables);
+  if (!PrintTracingProblems(*prepared.dag, tracing)) return 2;
   std::fputs(DescribePlan(prepared).c_str(), stdout);
+  std::fputs(DescribeTracing(tracing.config).c_str(), stdout);
   return 0;
 }
 
 int Validate(const LoadFlags& flags, const std::vector<std::string>& dags) {
   int exit_code = 0;
+  std::string home = WeftHome();
   for (const auto& arg : dags) {
-    std::shared_ptr<const dag::Dag> dag = LoadDag(flags, arg);
-    if (!dag) {
+    StartFlags start;
+    start.load = flags;
+    start.dag = arg;
+    PreparedRun prepared;
+    if (!PrepareRun(start, home, &prepared, /*dry=*/true)) {
       exit_code = 2;
       continue;
     }
-    fmt::print("{}: ok ({} steps)\n", dag->file, dag->steps.size());
+    auto tracing = ResolveTracing(*prepared.dag, prepared.scope.variables);
+    if (!PrintTracingProblems(*prepared.dag, tracing)) {
+      exit_code = 2;
+      continue;
+    }
+    fmt::print("{}: ok ({} steps)\n", prepared.dag->file, prepared.dag->steps.size());
+    if (tracing.config.enabled) std::fputs(DescribeTracing(tracing.config).c_str(), stdout);
   }
   return exit_code;
 }

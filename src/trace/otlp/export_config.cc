@@ -162,6 +162,8 @@ class Resolver {
   ResolvedExportConfig Run() {
     ExportConfig& config = result_.config;
     config.enabled = Enabled();
+    // The local trace record carries the resource whether or not anything is exported.
+    ResolveResource();
     if (!config.enabled) return std::move(result_);
     config.propagate_exporter_env = otel_.propagate_exporter_env.value_or(false);
     ResolveConnection();
@@ -170,7 +172,6 @@ class Resolver {
     ResolveCompression();
     ResolveSampler();
     ResolveBatch();
-    ResolveResource();
     return std::move(result_);
   }
 

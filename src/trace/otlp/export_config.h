@@ -72,7 +72,8 @@ struct ResolvedExportConfig {
 // Resolves with precedence YAML > OTEL_* environment > defaults, field by field (headers and
 // resource attributes key by key). `enabled: false` wins over everything; when the YAML does not
 // set `enabled`, OTEL_SDK_DISABLED=true turns tracing off and a set
-// OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT turns it on. With tracing off nothing else is resolved.
+// OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT turns it on. With tracing off only the resource (which
+// the local trace record needs) is resolved.
 // Signal-specific variables (OTEL_EXPORTER_OTLP_TRACES_*) win over the generic ones.
 ResolvedExportConfig ResolveExportConfig(const ExportConfigSources& sources);
 
