@@ -55,6 +55,8 @@ class ParamCollector {
   // Marks a problem reported elsewhere, so that Finish returns nothing.
   void Fail() { ok_ = false; }
 
+  // `text` is the params as the file wrote them (the string form); when "" it is built from
+  // the params, quoted so that ParseParams reads them back.
   std::optional<ParsedParams> Finish(std::string text) {
     if (!ok_) return std::nullopt;
     if (text.empty()) {

@@ -70,7 +70,6 @@ class MappingReader {
   void Error(std::string_view key, std::string message, std::string hint = {}) const;
 
   Location where() const { return mapping_.where; }
-  DiagnosticLog& log() const { return log_; }
 
  private:
   struct Entry {
