@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 
 #include "cli/commands.h"
@@ -166,6 +167,8 @@ int Logs(const QueryFlags& flags) {
       found = true;
       for (const std::string* file : {&step.stdout_file, &step.stderr_file}) {
         if (file == &step.stderr_file && step.stderr_file == step.stdout_file) continue;
+        std::error_code ec;
+        if (std::filesystem::file_size(*file, ec) == 0 && file == &step.stderr_file) continue;
         std::FILE* in = std::fopen(file->c_str(), "rb");
         if (in == nullptr) continue;
         fmt::print("==> {} {} ({})\n", step.name, file == &step.stdout_file ? "stdout" : "stderr",
