@@ -3,10 +3,10 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-APT_PACKAGES := cmake ninja-build g++ pkg-config libyaml-cpp-dev libgrpc++-dev \
+APT_PACKAGES := cmake ninja-build g++ pkg-config libyaml-dev libgrpc++-dev \
   protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libcurl4-openssl-dev \
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libsqlite3-dev libgtest-dev \
-  libgmock-dev libbenchmark-dev procps
+  libgmock-dev libbenchmark-dev zlib1g-dev openssl procps
 
 .PHONY: deps build test demo clean format
 
