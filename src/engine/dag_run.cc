@@ -52,6 +52,19 @@ bool IsTraceContextVariable(std::string_view name) {
   return false;
 }
 
+// The `stdout:`/`stderr:` copies of a finished step's logs; returns what went wrong, or "".
+std::string CopyLogs(const StepCommand& command, const StepState& state) {
+  std::error_code ec;
+  for (const auto& [from, to] : {std::pair{&state.stdout_file, &command.stdout_copy},
+                                 std::pair{&state.stderr_file, &command.stderr_copy}}) {
+    if (to->empty()) continue;
+    std::filesystem::create_directories(std::filesystem::path(*to).parent_path(), ec);
+    std::filesystem::copy_file(*from, *to, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) return "cannot copy " + *from + " to " + *to + ": " + ec.message();
+  }
+  return "";
+}
+
 std::string ExitError(const process::ExitStatus& exit) {
   if (exit.signal != 0) {
     const char* name = sigabbrev_np(exit.signal);
@@ -224,6 +237,10 @@ void DagRun::CompleteStep(std::uint32_t step, const process::ExitStatus& exit) {
   if (exit.exit_code == 0 && ++run.command_index < run.command.argvs.size() && !stopping_) {
     std::string error;
     if (SpawnCommand(step, &error)) return;
+    Settle(step, Status::kFailed, error);
+    return;
+  }
+  if (std::string error = CopyLogs(run.command, state); !error.empty()) {
     Settle(step, Status::kFailed, error);
     return;
   }

@@ -217,6 +217,23 @@ TEST_F(DagRunTest, CommandListStopsAtFirstFailure) {
   EXPECT_EQ(State(0).exit_code, 2);
 }
 
+TEST_F(DagRunTest, StdoutAndStderrFieldsGetACopyOfTheLogs) {
+  dag::Step& s = AddStep("copy", "echo out; echo err >&2");
+  s.stdout_file = "copies/${GREETING}.out";
+  s.stderr_file = (dir_ / "abs.err").string();
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(ReadFile((dir_ / "copies" / "hi.out").string()), "out\n");
+  EXPECT_EQ(ReadFile((dir_ / "abs.err").string()), "err\n");
+  EXPECT_EQ(ReadFile(State(0).stdout_file), "out\n");
+}
+
+TEST_F(DagRunTest, UncopyableLogFailsTheStep) {
+  std::ofstream(dir_ / "file") << "x";
+  AddStep("copy", "echo out").stdout_file = (dir_ / "file" / "sub" / "out").string();
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_NE(State(0).error.find("cannot copy"), std::string::npos) << State(0).error;
+}
+
 TEST_F(DagRunTest, ObserversAddEnvironmentAndBuiltInsAreSet) {
   AddStep("first", "echo $INJECTED $DAG_RUN_STEP_NAME; test -n \"$DAG_RUN_STEP_STDOUT_FILE\"");
   EXPECT_EQ(Run(), Status::kSucceeded);

@@ -75,6 +75,13 @@ bool BuildStepCommand(const dag::Dag& dag, const dag::Step& step, const eval::Va
     return false;
   }
   out->working_dir = dir.lexically_normal().string();
+  auto in_working_dir = [&](const std::string& path) {
+    if (path.empty()) return std::string();
+    std::filesystem::path p(eval::Expand(path, vars));
+    return (p.is_relative() ? dir / p : p).lexically_normal().string();
+  };
+  out->stdout_copy = in_working_dir(step.stdout_file);
+  out->stderr_copy = in_working_dir(step.stderr_file);
 
   const std::string& chosen = !step.shell.empty() ? step.shell : dag.shell;
   std::vector<std::string> shell = SplitWords(eval::Expand(chosen, vars));

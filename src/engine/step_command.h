@@ -16,6 +16,10 @@ namespace weft::engine {
 struct StepCommand {
   std::vector<std::vector<std::string>> argvs;  // run in turn; stop at the first failure
   std::string working_dir;                      // absolute, exists
+  // `stdout:`/`stderr:` of the step, expanded and absolute: where a copy of each log goes when
+  // the step ends; "" = none.
+  std::string stdout_copy;
+  std::string stderr_copy;
 };
 
 struct StepCommandContext {
