@@ -352,6 +352,36 @@ TEST(TracingSpoolTest, SpansForADownCollectorAreSpooledThenFlushedExactlyOnce) {
             Attr(*SpanNamed(spans, "DAG: spooled"), "dag.run_id")["value"]);
 }
 
+TEST(TracingSpoolTest, NextRunToTheSameEndpointDeliversTheSpool) {
+  int port = UnusedPort();
+  WeftHome home;
+  std::string dag =
+      home.WriteFile("dags/spooled.yaml",
+                     GoodDag("spooled", "    endpoint: \"http://127.0.0.1:" + std::to_string(port) +
+                                            "/v1/traces\"\n"));
+  Result down = home.Run({"start", dag});
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  ASSERT_THAT(down.err, HasSubstr("spooled"));
+
+  OtlpReceiver receiver(trace::otlp::testing::ReceiverOptions().HttpPort(port));
+  ASSERT_TRUE(receiver.started());
+  Result up = home.Run({"start", dag});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_THAT(up.err, Not(HasSubstr("spooled")));
+
+  // Both runs' spans, each once: two roots with different run ids.
+  std::vector<json> spans = ReceivedSpans(receiver);
+  ASSERT_EQ(spans.size(), 6u);
+  std::set<std::string> ids;
+  std::set<std::string> run_ids;
+  for (const json& span : spans) {
+    ids.insert(span["spanId"].get<std::string>());
+    if (span["name"] == "DAG: spooled") run_ids.insert(Attr(span, "dag.run_id")["value"]);
+  }
+  EXPECT_EQ(ids.size(), 6u);
+  EXPECT_EQ(run_ids.size(), 2u);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Protocols, TracingExportTest,
     ::testing::Values(Transport{"grpc", &GrpcOtel, "grpc"},
