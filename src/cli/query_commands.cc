@@ -107,6 +107,11 @@ int Status(const QueryFlags& flags) {
     bool color = isatty(STDOUT_FILENO) == 1;
     fmt::print("{}", FormatSummary(ToRunInfo(*run, steps, names), color));
     if (!run->error.empty()) fmt::print("error: {}\n", run->error);
+    const store::SpanCounters& spans = run->spans;
+    if (spans != store::SpanCounters{}) {
+      fmt::print("spans: {} exported, {} retried, {} spooled, {} dropped\n", spans.exported,
+                 spans.retried, spans.spooled, spans.dropped);
+    }
     if (run->parent) {
       fmt::print("parent: {} run {}\n", run->parent->name, run->parent->run_id);
     }

@@ -331,6 +331,8 @@ TEST(TracingSpoolTest, SpansForADownCollectorAreSpooledThenFlushedExactlyOnce) {
   ASSERT_EQ(start.exit_code, 0) << start.err;
   EXPECT_THAT(start.err, HasSubstr("3 spans could not be delivered"));
   EXPECT_THAT(start.err, HasSubstr("spooled"));
+  EXPECT_THAT(home.Run({"status", "spooled"}).out,
+              HasSubstr("spans: 0 exported, 0 retried, 3 spooled, 0 dropped"));
 
   OtlpReceiver receiver(trace::otlp::testing::ReceiverOptions().HttpPort(port));
   ASSERT_TRUE(receiver.started());
