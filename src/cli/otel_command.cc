@@ -1,12 +1,12 @@
 // `weft otel flush`: deliver the spool of undelivered spans now (§5.5).
 
 #include <fmt/format.h>
-#include <time.h>
 
 #include "cli/commands.h"
 #include "cli/dag_loading.h"
 #include "cli/paths.h"
 #include "cli/run_tracing.h"
+#include "engine/event_loop.h"
 #include "trace/otlp/transport.h"
 
 namespace weft::cli {
@@ -40,9 +40,7 @@ int OtelFlush(const LoadFlags& flags, const std::string& dag_arg) {
     fmt::print(stderr, "weft: otel: {}\n", error);
     return 2;
   }
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  std::int64_t now = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  std::int64_t now = engine::EventLoop::UnixNs();
   auto timeout =
       std::chrono::duration_cast<std::chrono::nanoseconds>(resolved.config.timeout).count();
   trace::otlp::ExportCounters counters = trace::otlp::FlushSpool(

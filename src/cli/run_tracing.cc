@@ -1,24 +1,14 @@
 #include "cli/run_tracing.h"
 
 #include <fmt/format.h>
-#include <time.h>
 
+#include "engine/event_loop.h"
 #include "eval/expand.h"
 #include "trace/otlp/transport.h"
 #include "trace/trace_context.h"
 #include "version.h"
 
 namespace weft::cli {
-namespace {
-
-std::int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-}  // namespace
-
 trace::otlp::ResolvedExportConfig ResolveTracing(const dag::Dag& dag, const eval::Variables& vars) {
   trace::otlp::ExportConfigSources sources;
   sources.otel = &dag.otel;
@@ -73,10 +63,10 @@ std::vector<std::pair<std::string, std::string>> RunTracing::ExporterEnvironment
 }
 
 trace::otlp::ExportCounters RunTracing::Finish() {
-  record_->Shutdown(NowNs());
+  record_->Shutdown(engine::EventLoop::UnixNs());
   if (!pipeline_) return {};
   auto timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(config_.timeout).count();
-  pipeline_->Shutdown(NowNs() + timeout);
+  pipeline_->Shutdown(engine::EventLoop::UnixNs() + timeout);
   return pipeline_->Counters();
 }
 

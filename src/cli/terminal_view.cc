@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,12 +10,6 @@ namespace weft::cli {
 namespace {
 
 using engine::Status;
-
-std::int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 const char* Colour(Status status) {
   switch (status) {
@@ -178,7 +171,7 @@ void TerminalView::ClearLive() {
 
 void TerminalView::Redraw(const engine::RunInfo& run) {
   ClearLive();
-  std::int64_t now = NowNs();
+  std::int64_t now = engine::EventLoop::UnixNs();
   std::size_t done = 0;
   std::string block;
   int lines = 0;

@@ -3,7 +3,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cctype>
@@ -16,12 +15,6 @@
 
 namespace weft::engine {
 namespace {
-
-std::int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 std::string Trim(const std::string& s) {
   const char* ws = " \t\r\n";
@@ -116,7 +109,7 @@ Status DagRun::Execute() {
 
 void DagRun::Begin() {
   info_.status = Status::kRunning;
-  info_.started_at_ns = NowNs();
+  info_.started_at_ns = EventLoop::UnixNs();
   for (auto* o : observers_) o->OnRunStarted(info_);
   if (stopping_) {
     FinishRunIfDone();
@@ -175,7 +168,7 @@ void DagRun::StartStep(std::uint32_t step) {
   StepState& state = info_.steps[step];
   StepRun& run = runs_[step];
   state.status = Status::kRunning;
-  state.started_at_ns = NowNs();
+  state.started_at_ns = EventLoop::UnixNs();
   run.command_index = 0;
   std::string error;
   std::optional<eval::Variables> vars = StepVariables(step, &error);
@@ -281,7 +274,7 @@ void DagRun::Settle(std::uint32_t step, Status status, std::string error) {
       dag_.steps[step].continue_on->mark_success && ContinuesAfter(step)) {
     state.status = Status::kSucceeded;
   }
-  state.finished_at_ns = NowNs();
+  state.finished_at_ns = EventLoop::UnixNs();
   if (state.started_at_ns == 0) state.started_at_ns = state.finished_at_ns;
   ++settled_count_;
   NotifyStep(step);
@@ -380,7 +373,7 @@ void DagRun::FinishRunIfDone() {
   if (info_.status != Status::kRunning) return;  // delay_sec not over yet
   done_ = true;
   info_.status = FinalStatus();
-  info_.finished_at_ns = NowNs();
+  info_.finished_at_ns = EventLoop::UnixNs();
   for (auto* o : observers_) o->OnRunFinished(info_);
   loop_.Quit();
 }

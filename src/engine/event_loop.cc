@@ -62,6 +62,12 @@ std::int64_t EventLoop::MonotonicNs() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+std::int64_t EventLoop::UnixNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 EventLoop::TimerId EventLoop::AddTimer(std::int64_t delay_ns, std::function<void()> callback) {
   TimerId id = next_timer_id_++;
   timers_.push({MonotonicNs() + delay_ns, id});

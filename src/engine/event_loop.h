@@ -64,6 +64,8 @@ class EventLoop {
   void Quit() { quit_ = true; }
 
   static std::int64_t MonotonicNs();
+  // Wall-clock time in unix nanoseconds: what runs, steps and spans record.
+  static std::int64_t UnixNs();
 
  private:
   struct Timer {
