@@ -1,0 +1,547 @@
+#!/usr/bin/env python3
+"""Runs weft against the process floor, make and ninja (SPEC §8) and writes the results table.
+
+Each row of the table compares two commands, A and B, run in alternating pairs (A B, B A, A B,
+...) so that a machine that gets busier or quieter during the run moves both sides alike; the
+per-pair ratio A/B is what the SPEC §8 bars are judged on. Wall time is measured around the
+whole command and peak RSS is the largest resident set among the command's processes, both
+as floor.c reports them for one run of the command.
+
+Called by run.sh; see there for usage.
+"""
+
+import argparse
+import dataclasses
+import datetime
+import json
+import os
+import pathlib
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import shapes
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+RUN_TIMEOUT_S = 600  # one command; a hang becomes a failure instead of a stuck benchmark
+BEGIN_MARK = "<!-- bench/run.sh: generated from here -->"
+END_MARK = "<!-- bench/run.sh: generated up to here -->"
+
+
+@dataclasses.dataclass
+class Sample:
+    wall_s: float
+    rss_kib: int
+
+
+@dataclasses.dataclass
+class Case:
+    """One command to time. `prepare` runs before each run and `check` after it, both untimed;
+    `check` returns an error text when the run did not do what it should."""
+
+    label: str
+    argv: list
+    cwd: pathlib.Path
+    env: dict
+    log: pathlib.Path
+    prepare: object = None
+    check: object = None
+
+
+@dataclasses.dataclass
+class Bar:
+    """A SPEC §8 bar on a row. `kind`: ratio (per-pair A/B median), delta_ms (per-pair A-B
+    median), wall_ms (A median), rss_kib (A median) or rss_delta_kib (per-pair A-B median)."""
+
+    kind: str
+    limit: float
+    text: str
+
+    def met(self, row_result):
+        value = {
+            "ratio": lambda r: r.ratio_median,
+            "delta_ms": lambda r: r.delta_median_s * 1000,
+            "wall_ms": lambda r: r.a_wall.median * 1000,
+            "rss_kib": lambda r: r.a_rss.median,
+            "rss_delta_kib": lambda r: statistics.median(
+                a.rss_kib - b.rss_kib for a, b in zip(r.a, r.b)),
+        }[self.kind](row_result)
+        return value <= self.limit
+
+
+@dataclasses.dataclass
+class Row:
+    title: str
+    a: Case
+    b: Case = None  # None: A alone (absolute bars)
+    bars: list = dataclasses.field(default_factory=list)
+    skip: str = ""  # "not run: <reason>" when the row cannot run here
+
+
+@dataclasses.dataclass
+class Spread:
+    median: float
+    low: float
+    high: float
+
+    @staticmethod
+    def of(values):
+        values = list(values)
+        return Spread(statistics.median(values), min(values), max(values))
+
+
+@dataclasses.dataclass
+class RowResult:
+    row: Row
+    a: list
+    b: list
+    error: str = ""
+
+    @property
+    def a_wall(self):
+        return Spread.of(s.wall_s for s in self.a)
+
+    @property
+    def b_wall(self):
+        return Spread.of(s.wall_s for s in self.b)
+
+    @property
+    def a_rss(self):
+        return Spread.of(s.rss_kib for s in self.a)
+
+    @property
+    def b_rss(self):
+        return Spread.of(s.rss_kib for s in self.b)
+
+    @property
+    def ratios(self):
+        return Spread.of(a.wall_s / b.wall_s for a, b in zip(self.a, self.b))
+
+    @property
+    def ratio_median(self):
+        return self.ratios.median
+
+    @property
+    def delta_median_s(self):
+        return statistics.median(a.wall_s - b.wall_s for a, b in zip(self.a, self.b))
+
+
+def pair_order(index):
+    """Which side runs first in pair `index`: A in even pairs, B in odd ones."""
+    return ("a", "b") if index % 2 == 0 else ("b", "a")
+
+
+class CommandFailed(Exception):
+    pass
+
+
+SUMMARY = re.compile(r"floor: .*: ([0-9.]+) s .*, peak RSS ([0-9]+) KiB")
+
+
+def measure(case, floor):
+    """Runs the case once under `floor -n 1` (see floor.c for why); returns its Sample or
+    raises CommandFailed."""
+    if case.prepare:
+        case.prepare()
+    case.log.unlink(missing_ok=True)
+    argv = [floor, "-n", "1", "-o", str(case.log), "--"] + [str(arg) for arg in case.argv]
+    child = subprocess.Popen(argv, cwd=case.cwd, env=case.env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    timer = threading.Timer(RUN_TIMEOUT_S, os.killpg, (child.pid, signal.SIGKILL))
+    timer.start()
+    summary, why = child.communicate()
+    timer.cancel()
+    if child.returncode != 0:
+        why = why.strip().removeprefix("floor: ") or f"killed after {RUN_TIMEOUT_S} s"
+        raise CommandFailed(f"{case.label}: `{' '.join(argv[6:])}` in {case.cwd} failed "
+                            f"({why}); its output:\n{tail(case.log)}")
+    if case.check and (problem := case.check()):
+        raise CommandFailed(f"{case.label}: {problem}")
+    match = SUMMARY.search(summary)
+    if not match:
+        raise CommandFailed(f"floor printed no summary: {summary!r}")
+    return Sample(float(match[1]), int(match[2]))
+
+
+def tail(path, lines=15):
+    text = pathlib.Path(path).read_text(errors="replace").splitlines()
+    return "\n".join("    " + line for line in text[-lines:])
+
+
+def run_row(row, pairs, floor):
+    result = RowResult(row, [], [])
+    try:
+        measure(row.a, floor)  # warm-up: page cache, first-run files; not counted
+        if row.b:
+            measure(row.b, floor)
+        for index in range(pairs):
+            for side in pair_order(index) if row.b else ("a",):
+                getattr(result, side).append(measure(getattr(row, side), floor))
+    except CommandFailed as failure:
+        result.error = str(failure)
+    return result
+
+
+class Receiver:
+    """The independent OTLP receiver of the tests (tests/otlp-receiver, Node), for the runs
+    with tracing on; stopped when the benchmark ends."""
+
+    def __init__(self, work):
+        self.out = work / "receiver.jsonl"
+        port_file = work / "receiver-ports.json"
+        self.log = open(work / "receiver.log", "wb")
+        self.process = subprocess.Popen(
+            ["node", str(REPO / "tests/otlp-receiver/receiver.js"), "--out", str(self.out),
+             "--port-file", str(port_file)],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while not port_file.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise CommandFailed("the OTLP receiver did not start; see " + str(work))
+            time.sleep(0.05)
+        self.grpc_port = json.loads(port_file.read_text())["grpc"]
+
+    def received_bytes(self):
+        return self.out.stat().st_size if self.out.exists() else 0
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait()
+        self.log.close()
+
+
+class ReceiverGrew:
+    """The check of a traced run: the receiver got a request during the run."""
+
+    def __init__(self, receiver):
+        self.receiver = receiver
+        self.before = 0
+
+    def mark(self):
+        self.before = self.receiver.received_bytes()
+
+    def __call__(self):
+        if self.receiver.received_bytes() > self.before:
+            return None
+        return "the OTLP receiver got no spans from this run"
+
+
+def unused_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Bench:
+    """Builds the rows of one benchmark session in a private work directory."""
+
+    def __init__(self, weft, floor, work, smoke):
+        self.weft = str(weft)
+        self.floor = str(floor)
+        self.work = work
+        self.smoke = smoke
+        self.receiver = None
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("OTEL_", "MAKE", "MFLAGS"))
+                    and k not in ("TRACEPARENT", "TRACESTATE", "WEFT_HOME")}
+        self.env["LC_ALL"] = "C"
+
+    def shape_dir(self, fmt, shape_name):
+        directory = self.work / "shapes" / fmt / shape_name
+        if not directory.exists():
+            shapes.write(fmt, shapes.parse(shape_name), directory)
+        return directory
+
+    def entry(self, fmt, shape_name):
+        directory = self.shape_dir(fmt, shape_name)
+        return directory / next(iter(shapes.files(fmt, shapes.parse(shape_name))))
+
+    def weft_case(self, shape_name, label="weft", tracing="off", verb="start"):
+        """weft running the shape with tracing off, on (exporting to the live receiver over
+        gRPC) or down (exporting to a port nobody listens on)."""
+        home = self.work / f"home-{tracing}"
+        env = dict(self.env, WEFT_HOME=str(home))
+        received = None
+        if tracing == "on":
+            received = ReceiverGrew(self.live_receiver())
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{received.receiver.grpc_port}"
+        elif tracing == "down":
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{unused_port()}"
+
+        def prepare():
+            # Every run starts from the same state: no old run directories, no spooled spans.
+            for name in ("runs", "spool"):
+                shutil.rmtree(home / name, ignore_errors=True)
+            if received:
+                received.mark()
+
+        argv = [self.weft, verb] + (["--quiet"] if verb == "start" else [])
+        argv.append(str(self.entry("weft", shape_name)))
+        return Case(label, argv, self.shape_dir("weft", shape_name), env,
+                    self.work / "logs" / f"weft-{verb}-{tracing}-{shape_name}.log", prepare,
+                    received)
+
+    def live_receiver(self):
+        if self.receiver is None:
+            self.receiver = Receiver(self.work)
+        return self.receiver
+
+    def floor_case(self, count, jobs, out_bytes=None):
+        argv = [self.floor, "-n", str(count), "-j", str(jobs)]
+        prepare = None
+        label = f"floor -j{jobs or count}"
+        if out_bytes is not None:
+            out = self.work / "floor-out.bin"
+            argv += ["-o", str(out), "--", "sh", "-c", f"head -c {out_bytes} /dev/zero"]
+            prepare = lambda: out.unlink(missing_ok=True)
+            label = "floor `cmd > file`"
+        return Case(label, argv, self.work, self.env, self.work / "logs" / "floor.log", prepare)
+
+    def make_case(self, shape_name):
+        jobs = shapes.parse(shape_name).jobs
+        argv = ["make", "-f", str(self.entry("make", shape_name)), f"-j{jobs}" if jobs else "-j"]
+        return Case(f"make {argv[-1]}", argv, self.shape_dir("make", shape_name), self.env,
+                    self.work / "logs" / f"make-{shape_name}.log")
+
+    def ninja_case(self, shape_name):
+        jobs = shapes.parse(shape_name).jobs
+        directory = self.shape_dir("ninja", shape_name)
+        argv = ["ninja", "-f", str(self.entry("ninja", shape_name)), f"-j{jobs}"]
+        # Outputs are never written, so every run reruns every step; the log is removed anyway
+        # so that ninja's bookkeeping stays the same size from run to run.
+        prepare = lambda: (directory / ".ninja_log").unlink(missing_ok=True)
+        return Case(f"ninja -j{jobs}", argv, directory, self.env,
+                    self.work / "logs" / f"ninja-{shape_name}.log", prepare)
+
+    def versus_floor_make_ninja(self, shape_name, count, jobs, floor_bars=()):
+        rows = [Row(f"{shape_name}: weft vs floor", self.weft_case(shape_name),
+                    self.floor_case(count, jobs), list(floor_bars))]
+        rows.append(Row(f"{shape_name}: weft vs make", self.weft_case(shape_name),
+                        self.make_case(shape_name)))
+        rows.append(Row(f"{shape_name}: weft vs ninja", self.weft_case(shape_name),
+                        self.ninja_case(shape_name)))
+        return rows
+
+    def nesting_unavailable(self):
+        """Why weft cannot run sub-DAGs yet ("" when it can): one nested level as a probe."""
+        try:
+            measure(self.weft_case("nested-1"), self.floor)
+            return ""
+        except CommandFailed as failure:
+            lines = [line.strip() for line in str(failure).splitlines() if line.strip()]
+            reason = next((line for line in lines if "failed" in line and "(" in line), lines[-1])
+            return "not run: weft cannot run a sub-DAG yet (" + reason + ")"
+
+    def rows(self):
+        n = 5 if self.smoke else 1000
+        layers, width = (2, 3) if self.smoke else (10, 100)
+        big = 1 << 20 if self.smoke else 100 << 20
+        small = 1 << 10 if self.smoke else 1 << 20
+        levels = 2 if self.smoke else 10
+        validate_steps = 100 if self.smoke else 100_000
+
+        chain, layered = f"chain-{n}", f"layered-{layers}x{width}"
+        same_width = f"fanout-{layers * width}-m{width}"
+        rows = self.versus_floor_make_ninja(
+            chain, n, 1, [Bar("ratio", 1.15, "overhead ≤ 15% of the floor")])
+        for jobs in (1, 2, 8, 0):
+            shape = f"fanout-{n}-m{jobs}" if jobs else f"fanout-{n}"
+            bars = [Bar("ratio", 1.20, "≤ 20% above the 2-at-a-time floor")] if jobs == 2 else []
+            rows += self.versus_floor_make_ninja(shape, n, jobs, bars)
+        rows.append(Row(f"{layered} vs {same_width}: weft vs weft", self.weft_case(layered),
+                        self.weft_case(same_width),
+                        [Bar("ratio", 1.10, "≤ 10% above a fan-out of the same width")]))
+        rows.append(Row(f"{layered}: weft vs make", self.weft_case(layered),
+                        self.make_case(layered)))
+        rows.append(Row(f"{layered}: weft vs ninja", self.weft_case(layered),
+                        self.ninja_case(layered)))
+        rows += self.versus_floor_make_ninja("one-step", 1, 1,
+                                             [Bar("wall_ms", 10, "< 10 ms without tracing")])
+
+        bigout = f"bigout-{big}"
+        rows.append(Row(f"{bigout}: weft vs `cmd > file`", self.weft_case(bigout),
+                        self.floor_case(1, 1, out_bytes=big),
+                        [Bar("ratio", 1.5, "≤ 1.5× `cmd > file`")]))
+        rows.append(Row(f"{bigout}: weft vs make", self.weft_case(bigout),
+                        self.make_case(bigout)))
+        rows.append(Row(f"{bigout}: weft vs ninja", self.weft_case(bigout),
+                        self.ninja_case(bigout)))
+        rows.append(Row(f"{bigout} vs bigout-{small}: weft vs weft (memory)",
+                        self.weft_case(bigout), self.weft_case(f"bigout-{small}"),
+                        [Bar("rss_delta_kib", 2048,
+                             "memory does not grow with output (Δ RSS ≤ 2 MiB)")]))
+
+        nested = f"nested-{levels}"
+        unavailable = self.nesting_unavailable()
+        for runner in (self.make_case, self.ninja_case):
+            row = Row(f"{nested}: weft vs {runner.__name__.split('_')[0]}",
+                      self.weft_case(nested), runner(nested), skip=unavailable)
+            rows.append(row)
+
+        tracing_bar = [Bar("ratio", 1.05, "tracing costs < 5%")]
+        for shape in (chain, f"fanout-{n}-m2", layered):
+            rows.append(Row(f"{shape}: tracing on vs off",
+                            self.weft_case(shape, "weft traced", tracing="on"),
+                            self.weft_case(shape), list(tracing_bar)))
+        rows.append(Row(f"{chain}: collector down vs tracing off",
+                        self.weft_case(chain, "weft, collector down", tracing="down"),
+                        self.weft_case(chain),
+                        [Bar("delta_ms", 300, "a dead collector adds < 300 ms")]))
+
+        validate = f"chain-{validate_steps}"
+        rows.append(Row(f"{validate}: weft validate (load + validate)",
+                        self.weft_case(validate, "weft validate", verb="validate"),
+                        bars=[Bar("wall_ms", 1000, "< 1 s"),
+                              Bar("rss_kib", 2 * validate_steps, "< 2 KiB per step")]))
+        return rows
+
+    def close(self):
+        if self.receiver:
+            self.receiver.stop()
+
+
+def fmt_time(seconds):
+    if seconds >= 10:
+        return f"{seconds:.1f} s"
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    return f"{seconds * 1000:.1f} ms" if seconds < 0.1 else f"{seconds * 1000:.0f} ms"
+
+
+def fmt_spread(spread, unit=fmt_time):
+    return f"{unit(spread.median)} ({unit(spread.low)}–{unit(spread.high)})"
+
+
+def fmt_mib(kib):
+    return f"{kib / 1024:.1f} MiB"
+
+
+def table(results):
+    lines = ["| benchmark | A | B | A wall: median (min–max) | B wall: median (min–max) | "
+             "A/B per pair: median (min–max) | A peak RSS | B peak RSS | SPEC §8 bar | met |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for result in results:
+        row = result.row
+        b_label = row.b.label if row.b else "—"
+        head = f"| {row.title} | {row.a.label} | {b_label} |"
+        bar_text = "; ".join(bar.text for bar in row.bars) or ""
+        if row.skip or result.error:
+            reason = row.skip or "failed: " + result.error.splitlines()[0]
+            lines.append(f"{head} {reason} | | | | | {bar_text} | — |")
+            continue
+        if row.b:
+            b_wall, ratio = fmt_spread(result.b_wall), fmt_spread(result.ratios, "{:.3f}".format)
+            b_rss = fmt_mib(result.b_rss.median)
+        else:
+            b_wall = ratio = b_rss = "—"
+        verdict = ", ".join("yes" if bar.met(result) else "**no**" for bar in row.bars)
+        lines.append(f"{head} {fmt_spread(result.a_wall)} | {b_wall} | {ratio} | "
+                     f"{fmt_mib(result.a_rss.median)} | {b_rss} | {bar_text} | {verdict or '—'} |")
+    return "\n".join(lines)
+
+
+def machine_info(pairs, started, load_before):
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                pathlib.Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kib = int(re.search(r"MemTotal:\s+(\d+)", pathlib.Path("/proc/meminfo").read_text())[1])
+    commit = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                            capture_output=True, text=True).stdout.strip() or "unknown"
+
+    def version(argv):
+        out = subprocess.run(argv, capture_output=True, text=True).stdout.splitlines()
+        return out[0] if out else "?"
+
+    return "\n".join([
+        f"- Date: {started:%Y-%m-%d %H:%M} UTC; weft at `{commit}`; {pairs} pairs per row "
+        "(plus one unrecorded warm-up run of each side).",
+        f"- Machine: {cpu}, {os.cpu_count()} cores, {mem_kib / 1024 / 1024:.1f} GiB RAM, "
+        f"{platform.system()} {platform.release()}.",
+        f"- Load average before / after: {load_before} / {os.getloadavg()[0]:.2f}.",
+        f"- {version(['make', '--version'])}; ninja {version(['ninja', '--version'])}; "
+        f"{version(['sh', '-c', 'readlink -f /bin/sh'])} as `sh`.",
+    ])
+
+
+def write_report(path, results, info, smoke):
+    generated = f"{BEGIN_MARK}\n{info}\n\n{table(results)}\n{END_MARK}\n"
+    path = pathlib.Path(path)
+    old = path.read_text() if path.exists() and not smoke else ""
+    if BEGIN_MARK in old and END_MARK in old:
+        before, rest = old.split(BEGIN_MARK, 1)
+        after = rest.split(END_MARK, 1)[1].lstrip("\n")
+        text = before + generated + ("\n" + after if after else "")
+    else:
+        text = "# Benchmarks\n\n" + generated if not old else old.rstrip("\n") + "\n\n" + generated
+    path.write_text(text)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="bench/run.sh", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--weft", required=True, help="the weft binary")
+    parser.add_argument("--floor", required=True, help="the floor binary (bench/floor.c)")
+    parser.add_argument("--pairs", type=int, default=None,
+                        help="A/B pairs per row (default 5; 1 with --smoke)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny sizes, one pair; checks that everything runs")
+    parser.add_argument("--only", default="", help="run only rows whose title matches this regex")
+    parser.add_argument("--out", help="where to write the table (default docs/benchmarks.md; "
+                        "a temporary file with --smoke)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args(argv)
+    pairs = args.pairs if args.pairs is not None else (1 if args.smoke else 5)
+    if pairs < 1:
+        parser.error("--pairs wants at least 1")
+    for tool in ("make", "ninja", "node", args.weft, args.floor):
+        if not shutil.which(tool):
+            parser.error(f"{tool} is not an executable here (the benchmarks need make, "
+                         "ninja, node and the built weft and floor)")
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="weft-bench-"))
+    (work / "logs").mkdir()
+    out = pathlib.Path(args.out) if args.out else (
+        work / "benchmarks.md" if args.smoke else REPO / "docs/benchmarks.md")
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load_before = f"{os.getloadavg()[0]:.2f}"
+    bench = Bench(pathlib.Path(args.weft).resolve(), pathlib.Path(args.floor).resolve(), work,
+                  args.smoke)
+    results = []
+    try:
+        for row in bench.rows():
+            if args.only and not re.search(args.only, row.title):
+                continue
+            print(f"{row.title} ...", end=" ", flush=True)
+            result = RowResult(row, [], []) if row.skip else run_row(row, pairs, bench.floor)
+            results.append(result)
+            print(row.skip or ("FAILED" if result.error else fmt_spread(result.a_wall)),
+                  flush=True)
+    except CommandFailed as failure:
+        print(f"bench: {failure}", file=sys.stderr)
+        return 1
+    finally:
+        bench.close()
+    write_report(out, results, machine_info(pairs, started, load_before), args.smoke)
+    print(f"table written to {out}")
+    failed = [r for r in results if r.error]
+    for result in failed:
+        print(f"bench: {result.row.title}: {result.error}", file=sys.stderr)
+    if args.keep or failed:
+        print(f"work directory kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
