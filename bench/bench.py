@@ -177,12 +177,16 @@ def tail(path, lines=15):
     return "\n".join("    " + line for line in text[-lines:])
 
 
-def run_row(row, pairs, floor):
+def run_row(row, pairs, floor, warmed):
+    """Runs the row's pairs. A command's first run in the session is a warm-up (page cache,
+    first-run files) and is not counted; `warmed` holds the commands already run."""
     result = RowResult(row, [], [])
     try:
-        measure(row.a, floor)  # warm-up: page cache, first-run files; not counted
-        if row.b:
-            measure(row.b, floor)
+        for case in (row.a, row.b) if row.b else (row.a,):
+            key = (tuple(map(str, case.argv)), tuple(sorted(case.env.items())))
+            if key not in warmed:
+                measure(case, floor)
+                warmed.add(key)
         for index in range(pairs):
             for side in pair_order(index) if row.b else ("a",):
                 getattr(result, side).append(measure(getattr(row, side), floor))
@@ -451,13 +455,14 @@ def table(results):
     return "\n".join(lines)
 
 
-def machine_info(pairs, started, load_before):
+def machine_info(pairs, started, load_before, weft_commit):
     cpu = next((line.split(":", 1)[1].strip() for line in
                 pathlib.Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     mem_kib = int(re.search(r"MemTotal:\s+(\d+)", pathlib.Path("/proc/meminfo").read_text())[1])
-    commit = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
-                            capture_output=True, text=True).stdout.strip() or "unknown"
+    commit = weft_commit or subprocess.run(
+        ["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True,
+        text=True).stdout.strip() or "unknown"
 
     def version(argv):
         out = subprocess.run(argv, capture_output=True, text=True).stdout.splitlines()
@@ -465,7 +470,7 @@ def machine_info(pairs, started, load_before):
 
     return "\n".join([
         f"- Date: {started:%Y-%m-%d %H:%M} UTC; weft at `{commit}`; {pairs} pairs per row "
-        "(plus one unrecorded warm-up run of each side).",
+        "(plus one unrecorded warm-up run of each command).",
         f"- Machine: {cpu}, {os.cpu_count()} cores, {mem_kib / 1024 / 1024:.1f} GiB RAM, "
         f"{platform.system()} {platform.release()}.",
         f"- Load average before / after: {load_before} / {os.getloadavg()[0]:.2f}.",
@@ -499,6 +504,9 @@ def main(argv):
     parser.add_argument("--out", help="where to write the table (default docs/benchmarks.md; "
                         "a temporary file with --smoke)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--weft-commit", default="",
+                        help="what the weft binary was built from, for the report (default: "
+                        "`git describe --dirty` of this checkout)")
     args = parser.parse_args(argv)
     pairs = args.pairs if args.pairs is not None else (1 if args.smoke else 5)
     if pairs < 1:
@@ -517,12 +525,14 @@ def main(argv):
     bench = Bench(pathlib.Path(args.weft).resolve(), pathlib.Path(args.floor).resolve(), work,
                   args.smoke)
     results = []
+    warmed = set()
     try:
         for row in bench.rows():
             if args.only and not re.search(args.only, row.title):
                 continue
             print(f"{row.title} ...", end=" ", flush=True)
-            result = RowResult(row, [], []) if row.skip else run_row(row, pairs, bench.floor)
+            result = RowResult(row, [], []) if row.skip else run_row(row, pairs, bench.floor,
+                                                                     warmed)
             results.append(result)
             print(row.skip or ("FAILED" if result.error else fmt_spread(result.a_wall)),
                   flush=True)
@@ -531,7 +541,7 @@ def main(argv):
         return 1
     finally:
         bench.close()
-    write_report(out, results, machine_info(pairs, started, load_before), args.smoke)
+    write_report(out, results, machine_info(pairs, started, load_before, args.weft_commit), args.smoke)
     print(f"table written to {out}")
     failed = [r for r in results if r.error]
     for result in failed:

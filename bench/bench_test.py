@@ -165,10 +165,16 @@ class MeasureTest(unittest.TestCase):
         order = pathlib.Path(self.dir.name) / "order"
         a = case("a", ["sh", "-c", f"echo a >> {order}"], self.dir.name)
         b = case("b", ["sh", "-c", f"echo b >> {order}"], self.dir.name)
-        r = bench.run_row(bench.Row("t", a, b), 3, FLOOR)
+        warmed = set()
+        r = bench.run_row(bench.Row("t", a, b), 3, FLOOR, warmed)
+        # One warm-up run each, then A B, B A, A B.
         self.assertEqual(order.read_text().split(), ["a", "b", "a", "b", "b", "a", "a", "b"])
         self.assertEqual((len(r.a), len(r.b), r.error), (3, 3, ""))
-        broken = bench.run_row(bench.Row("t", a, case("b", ["false"], self.dir.name)), 3, FLOOR)
+        order.unlink()
+        bench.run_row(bench.Row("t", b, a), 1, FLOOR, warmed)
+        self.assertEqual(order.read_text().split(), ["b", "a"], "no second warm-up")
+        broken = bench.run_row(bench.Row("t", a, case("b", ["false"], self.dir.name)), 3, FLOOR,
+                               warmed)
         self.assertIn("b: `false`", broken.error)
 
 
