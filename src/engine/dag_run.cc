@@ -11,6 +11,9 @@
 #include <sstream>
 
 #include "engine/step_command.h"
+#include "eval/condition.h"
+#include "eval/expand.h"
+#include "eval/items.h"
 #include "eval/run_scope.h"
 
 namespace weft::engine {
@@ -24,9 +27,11 @@ std::string Trim(const std::string& s) {
   return s.substr(begin, end - begin + 1);
 }
 
-// Reads at most `limit` + 1 bytes, so an oversized output is detected without reading it all.
-std::string ReadPrefix(const std::string& path, std::size_t limit) {
+// Reads at most `limit` + 1 bytes from `offset`, so an oversized output is detected without
+// reading it all.
+std::string ReadPrefix(const std::string& path, std::uintmax_t offset, std::size_t limit) {
   std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset));
   std::string data(limit + 1, '\0');
   in.read(data.data(), static_cast<std::streamsize>(data.size()));
   data.resize(static_cast<std::size_t>(in.gcount()));
@@ -66,6 +71,60 @@ std::string ExitError(const process::ExitStatus& exit) {
   return "exit code " + std::to_string(exit.exit_code);
 }
 
+// The results of a fan-out's children, one JSON object per line, as one JSON array.
+std::string JsonLinesAsArray(const std::string& lines) {
+  std::string out = "[";
+  std::istringstream in(lines);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (out.size() > 1) out += ",";
+    out += line;
+  }
+  return out + "]";
+}
+
+std::uintmax_t FileSize(const std::string& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+const dag::Step* HandlerStep(const dag::HandlerOn& handlers, HandlerKind kind) {
+  const std::optional<dag::Step>* step = nullptr;
+  switch (kind) {
+    case HandlerKind::kInit:
+      step = &handlers.init;
+      break;
+    case HandlerKind::kSuccess:
+      step = &handlers.success;
+      break;
+    case HandlerKind::kFailure:
+      step = &handlers.failure;
+      break;
+    case HandlerKind::kAbort:
+      step = &handlers.abort;
+      break;
+    case HandlerKind::kExit:
+      step = &handlers.exit;
+      break;
+    case HandlerKind::kNone:
+      return nullptr;
+  }
+  return *step ? &**step : nullptr;
+}
+
+std::string FormatSeconds(std::int64_t ns) {
+  std::ostringstream out;
+  out << static_cast<double>(ns) / 1e9 << "s";
+  return out.str();
+}
+
+eval::CommandOptions CommandsIn(const std::string& working_dir) {
+  eval::CommandOptions options;
+  options.working_dir = working_dir;
+  return options;
+}
+
 }  // namespace
 
 DagRun::DagRun(RunInfo info, eval::Variables variables, RunSettings settings, EventLoop& loop)
@@ -76,8 +135,12 @@ DagRun::DagRun(RunInfo info, eval::Variables variables, RunSettings settings, Ev
       settings_(std::move(settings)),
       loop_(loop) {
   const auto n = plan_.size();
+  constexpr std::size_t kHandlerKinds = 5;
+  runs_.reserve(n + kHandlerKinds);
   runs_.resize(n);
   outputs_.resize(n);
+  // Handler states are appended later; observers hold indices, the reserve keeps pointers too.
+  info_.steps.reserve(n + kHandlerKinds);
   info_.steps.resize(n);
   for (std::uint32_t i = 0; i < n; ++i) {
     if (!dag_.steps[i].id.empty()) steps_with_id_.push_back(i);
@@ -91,11 +154,15 @@ DagRun::DagRun(RunInfo info, eval::Variables variables, RunSettings settings, Ev
 }
 
 std::string DagRun::LogPath(std::uint32_t step, const char* suffix) const {
-  return info_.run_dir + "/" + std::to_string(step) + "-" +
-         FileSafeName(dag_.steps[step].name).substr(0, 64) + "." + suffix;
+  const dag::Step& spec = *info_.steps[step].step;
+  std::string name = IsHandler(step) ? "handler-" + spec.name : spec.name;
+  return info_.run_dir + "/" + std::to_string(step) + "-" + FileSafeName(name).substr(0, 64) + "." +
+         suffix;
 }
 
 Status DagRun::Execute() {
+  std::string error;
+  if (!guard_.Start(&error)) info_.error = error;  // the run goes on, unguarded
   loop_.OnChildExit([this](const process::Exited& exited) { OnChildExit(exited); });
   if (dag_.delay_sec > 0) {
     delay_timer_ = loop_.AddTimer(static_cast<std::int64_t>(dag_.delay_sec) * 1'000'000'000,
@@ -103,28 +170,67 @@ Status DagRun::Execute() {
   } else {
     Begin();
   }
-  if (!done_) loop_.Run();
+  if (phase_ != Phase::kDone) loop_.Run();
   return info_.status;
 }
 
 void DagRun::Begin() {
+  delay_timer_ = 0;
   info_.status = Status::kRunning;
   info_.started_at_ns = EventLoop::UnixNs();
   for (auto* o : observers_) o->OnRunStarted(info_);
-  if (stopping_) {
-    FinishRunIfDone();
+  if (halt_ != Halt::kNone) {
+    AbortPending("run stopped");
+    EnterHandlers();
     return;
   }
+  if (!PreconditionsMet()) {
+    precondition_unmet_ = true;
+    AbortPending("run precondition not met");
+    Finish();
+    return;
+  }
+  if (dag_.timeout_sec > 0) {
+    run_timer_ =
+        loop_.AddTimer(static_cast<std::int64_t>(dag_.timeout_sec) * 1'000'000'000, [this] {
+          run_timer_ = 0;
+          StopRunning(Halt::kTimedOut);
+        });
+  }
+  if (HandlerStep(dag_.handler_on, HandlerKind::kInit) != nullptr) {
+    phase_ = Phase::kInit;
+    handler_queue_ = {HandlerKind::kInit};
+    StartNextHandler();
+    return;
+  }
+  StartSteps();
+}
+
+bool DagRun::PreconditionsMet() {
+  for (const dag::Condition& condition : dag_.preconditions) {
+    std::string error;
+    auto result =
+        eval::EvaluateCondition(condition, variables_, CommandsIn(settings_.working_dir), &error);
+    if (!result || !result->met) {
+      info_.error = "precondition not met: " + (result ? result->reason : error);
+      return false;
+    }
+  }
+  return true;
+}
+
+void DagRun::StartSteps() {
+  phase_ = Phase::kSteps;
   for (std::uint32_t i = 0; i < plan_.size(); ++i) {
     if (runs_[i].waiting_for == 0) ready_.push(i);
   }
   Dispatch();
-  FinishRunIfDone();
+  AdvanceIfIdle();
 }
 
 void DagRun::Dispatch() {
   const auto limit = static_cast<std::size_t>(dag_.max_active_steps);
-  while (!ready_.empty() && !stopping_ && (limit == 0 || running_.size() < limit)) {
+  while (!ready_.empty() && halt_ == Halt::kNone && (limit == 0 || running_.size() < limit)) {
     std::uint32_t step = ready_.top();
     ready_.pop();
     StartStep(step);
@@ -136,13 +242,30 @@ void DagRun::NotifyStep(std::uint32_t step) {
   for (auto* o : observers_) o->OnStepChanged(info_, step);
 }
 
+// Events go to the observers (span events, the terminal) and, as a line, to the step's stderr
+// log, where a reader of the log looks for why an attempt ended. Merged logs get no line: their
+// stdout may be captured as the step's output.
+void DagRun::Record(std::uint32_t step, StepEvent event, const std::string& note) {
+  StepState& state = info_.steps[step];
+  event.time_ns = EventLoop::UnixNs();
+  state.events.push_back(std::move(event));
+  for (auto* o : observers_) o->OnStepEvent(info_, step, state.events.back());
+  if (state.stderr_file != state.stdout_file) {
+    std::ofstream(state.stderr_file, std::ios::app) << "weft: " << note << "\n";
+  }
+}
+
 std::optional<eval::Variables> DagRun::StepVariables(std::uint32_t step, std::string* error) const {
   const StepState& state = info_.steps[step];
   // Lowest first: upstream outputs, references to steps with ids, this step's built-ins; the
-  // step's own env comes last and wins.
+  // step's own env comes last and wins. Handlers see every output of the run.
   eval::NamedValues upstream;
-  for (std::uint32_t source : plan_.output_sources(step)) {
-    upstream.emplace_back(dag_.steps[source].output, outputs_[source]);
+  if (IsHandler(step)) {
+    for (const auto& [name, value] : info_.outputs) upstream.emplace_back(name, value);
+  } else {
+    for (std::uint32_t source : plan_.output_sources(step)) {
+      upstream.emplace_back(dag_.steps[source].output, outputs_[source]);
+    }
   }
   for (std::uint32_t other : steps_with_id_) {
     const dag::Step& s = dag_.steps[other];
@@ -156,40 +279,51 @@ std::optional<eval::Variables> DagRun::StepVariables(std::uint32_t step, std::st
       upstream.emplace_back(s.id + ".output", outputs_[other]);
     }
   }
-  upstream.emplace_back("DAG_RUN_STEP_NAME", dag_.steps[step].name);
+  upstream.emplace_back("DAG_RUN_STEP_NAME", state.step->name);
   upstream.emplace_back("DAG_RUN_STEP_STDOUT_FILE", state.stdout_file);
   upstream.emplace_back("DAG_RUN_STEP_STDERR_FILE", state.stderr_file);
-  eval::CommandOptions commands;
-  commands.working_dir = settings_.working_dir;
-  return eval::BuildStepVariables(variables_, upstream, dag_.steps[step].env, commands, error);
+  if (IsHandler(step)) upstream.emplace_back("DAG_RUN_STATUS", std::string(ToString(outcome_)));
+  return eval::BuildStepVariables(variables_, upstream, state.step->env,
+                                  CommandsIn(settings_.working_dir), error);
 }
 
 void DagRun::StartStep(std::uint32_t step) {
   StepState& state = info_.steps[step];
   StepRun& run = runs_[step];
+  const dag::Step& spec = *state.step;
   state.status = Status::kRunning;
   state.started_at_ns = EventLoop::UnixNs();
-  run.command_index = 0;
   std::string error;
-  std::optional<eval::Variables> vars = StepVariables(step, &error);
-  if (!vars) {
+  run.vars = StepVariables(step, &error);
+  std::optional<RetryRule> retry = RetryRule{};
+  std::optional<RepeatRule> repeat = RepeatRule{};
+  if (run.vars && spec.retry_policy) retry = ResolveRetry(*spec.retry_policy, *run.vars, &error);
+  if (run.vars && retry && spec.repeat_policy) {
+    repeat = ResolveRepeat(*spec.repeat_policy, *run.vars, &error);
+  }
+  if (!run.vars || !retry || !repeat) {
     NotifyStep(step);
     Settle(step, Status::kFailed, error);
     return;
   }
+  run.retry = *retry;
+  run.repeat = *repeat;
+  if (!StepPreconditionsMet(step)) return;
+
   // Trace context is the observers' to give: an inherited one would point at weft's parent.
   std::vector<std::pair<std::string, std::string>> extra;
   for (auto* o : observers_) o->AddStepEnvironment(info_, step, extra);
   run.env.clear();
-  run.env.reserve(vars->size() + extra.size());
-  for (const auto& [name, value] : vars->entries()) {
+  run.env.reserve(run.vars->size() + extra.size());
+  for (const auto& [name, value] : run.vars->entries()) {
     if (!IsTraceContextVariable(name)) run.env.push_back(name + "=" + value);
   }
   for (const auto& [name, value] : extra) run.env.push_back(name + "=" + value);
 
   StepCommandContext context{settings_.working_dir, settings_.default_shell, LogPath(step, "sh")};
-  if (!BuildStepCommand(dag_, dag_.steps[step], *vars, context, &run.command, &error) ||
-      !SpawnCommand(step, &error)) {
+  bool built = spec.call ? BuildCall(step, &error)
+                         : BuildStepCommand(dag_, spec, *run.vars, context, &run.command, &error);
+  if (!built || !BeginAttempt(step, &error)) {
     NotifyStep(step);
     Settle(step, Status::kFailed, error);
     return;
@@ -197,13 +331,105 @@ void DagRun::StartStep(std::uint32_t step) {
   NotifyStep(step);
 }
 
-bool DagRun::SpawnCommand(std::uint32_t step, std::string* error) {
+// Unmet → skipped with the reason; a condition that cannot be evaluated fails the step.
+bool DagRun::StepPreconditionsMet(std::uint32_t step) {
+  StepRun& run = runs_[step];
+  for (const dag::Condition& condition : info_.steps[step].step->preconditions) {
+    std::string error;
+    auto result =
+        eval::EvaluateCondition(condition, *run.vars, CommandsIn(settings_.working_dir), &error);
+    if (!result) {
+      NotifyStep(step);
+      Settle(step, Status::kFailed, "precondition: " + error);
+      return false;
+    }
+    if (!result->met) {
+      NotifyStep(step);
+      Record(step, {"precondition.unmet", 0, {{"condition", condition.condition}}},
+             "precondition not met: " + result->reason);
+      Settle(step, Status::kSkipped, "precondition not met: " + result->reason);
+      return false;
+    }
+  }
+  return true;
+}
+
+// One `weft start` of the child per item (one without `parallel:`), built by the CLI.
+bool DagRun::BuildCall(std::uint32_t step, std::string* error) {
+  StepRun& run = runs_[step];
+  const dag::Step& spec = *info_.steps[step].step;
+  if (!settings_.sub_dag_command) {
+    *error = "sub-DAG calls cannot run here";
+    return false;
+  }
+  run.command = {};
+  run.command.working_dir = settings_.working_dir;
+  run.fan_out = spec.call->parallel.has_value();
+  std::vector<std::string> items = {""};
+  if (run.fan_out) {
+    const auto& parallel = *spec.call->parallel;
+    run.max_concurrent = parallel.max_concurrent > 0 ? parallel.max_concurrent : 10;
+    items.clear();
+    for (const std::string& item : parallel.items) items.push_back(eval::Expand(item, *run.vars));
+    if (!parallel.items_variable.empty()) {
+      items = eval::SplitItems(eval::Expand(parallel.items_variable, *run.vars));
+    }
+  }
+  for (const std::string& item : items) {
+    eval::Variables vars = *run.vars;
+    if (run.fan_out) vars.Set("ITEM", item);
+    std::vector<std::string> argv;
+    if (!settings_.sub_dag_command(spec, vars, &argv, error)) return false;
+    run.command.argvs.push_back(std::move(argv));
+  }
+  return true;
+}
+
+bool DagRun::BeginAttempt(std::uint32_t step, std::string* error) {
   StepRun& run = runs_[step];
   StepState& state = info_.steps[step];
-  process::SpawnSpec spec{run.command.argvs[run.command_index], run.env, run.command.working_dir,
+  run.command_index = 0;
+  run.timed_out = false;
+  run.stdout_start = FileSize(state.stdout_file);
+  if (run.fan_out) {
+    run.children_failed = 0;
+    while (run.command_index < run.command.argvs.size() &&
+           run.children_running < static_cast<std::size_t>(run.max_concurrent)) {
+      if (!SpawnCommand(step, run.command_index, error)) break;
+      ++run.command_index;
+      ++run.children_running;
+    }
+    if (run.children_running == 0) {
+      if (!error->empty()) return false;
+      // No items: nothing to run, nothing failed.
+      CompleteStep(step, {});
+      return true;
+    }
+    if (!error->empty()) {
+      // The children already running finish; the step fails with them.
+      ++run.children_failed;
+      run.failed_child = {1, 0};
+      run.command_index = run.command.argvs.size();
+      Record(step, {"spawn.failed", 0, {}}, *error);
+    }
+  } else if (!SpawnCommand(step, 0, error)) {
+    return false;
+  }
+  if (int timeout = state.step->timeout_sec; timeout > 0) {
+    run.timeout_timer = loop_.AddTimer(static_cast<std::int64_t>(timeout) * 1'000'000'000,
+                                       [this, step] { OnStepTimeout(step); });
+  }
+  return true;
+}
+
+bool DagRun::SpawnCommand(std::uint32_t step, std::size_t index, std::string* error) {
+  StepRun& run = runs_[step];
+  StepState& state = info_.steps[step];
+  process::SpawnSpec spec{run.command.argvs[index], run.env, run.command.working_dir,
                           state.stdout_file, state.stderr_file};
   pid_t pid = process::Spawn(spec, error);
   if (pid < 0) return false;
+  guard_.Watch(pid);
   run.pid = pid;
   state.pid = pid;
   running_.emplace(pid, step);
@@ -215,69 +441,275 @@ void DagRun::OnChildExit(const process::Exited& exited) {
   if (it == running_.end()) return;  // not a step of this run
   std::uint32_t step = it->second;
   running_.erase(it);
+  guard_.Forget(exited.pid);
   runs_[step].pid = 0;
   CompleteStep(step, exited.status);
   ReleaseSettled();
   Dispatch();
-  FinishRunIfDone();
+  AdvanceIfIdle();
 }
 
-void DagRun::CompleteStep(std::uint32_t step, const process::ExitStatus& exit) {
+// Every process group the step has running (several in a fan-out). O(running steps).
+void DagRun::SignalStep(std::uint32_t step, int signal) {
+  for (const auto& [pid, owner] : running_) {
+    if (owner == step) process::SignalGroup(pid, signal);
+  }
+}
+
+void DagRun::OnStepTimeout(std::uint32_t step) {
+  StepRun& run = runs_[step];
+  run.timeout_timer = 0;
+  if (run.pid == 0 && run.children_running == 0) return;
+  run.timed_out = true;
+  int timeout = info_.steps[step].step->timeout_sec;
+  Record(step, {"timeout", 0, {{"timeout_sec", std::int64_t{timeout}}}},
+         "timed out after " + std::to_string(timeout) + "s; stopping the step");
+  const std::string& name = info_.steps[step].step->signal_on_stop;
+  int sig = name.empty() ? SIGTERM : process::SignalNumber(name);
+  SignalStep(step, sig > 0 ? sig : SIGTERM);
+  loop_.AddTimer(static_cast<std::int64_t>(dag_.max_clean_up_time_sec) * 1'000'000'000,
+                 [this, step] {
+                   const StepRun& run = runs_[step];
+                   if (run.timed_out && (run.pid != 0 || run.children_running > 0)) {
+                     SignalStep(step, SIGKILL);
+                   }
+                 });
+}
+
+// A child of a fan-out ended: start the next item unless the step is being stopped. True when
+// the last child has ended.
+bool DagRun::FanOutDone(std::uint32_t step, const process::ExitStatus& exit) {
+  StepRun& run = runs_[step];
+  --run.children_running;
+  if (exit.exit_code != 0) {
+    ++run.children_failed;
+    run.failed_child = exit;
+  }
+  if (halt_ != Halt::kNone || run.timed_out) run.command_index = run.command.argvs.size();
+  while (run.command_index < run.command.argvs.size() &&
+         run.children_running < static_cast<std::size_t>(run.max_concurrent)) {
+    std::string error;
+    if (SpawnCommand(step, run.command_index, &error)) {
+      ++run.children_running;
+    } else {
+      ++run.children_failed;
+      run.failed_child = {1, 0};
+      Record(step, {"spawn.failed", 0, {}}, error);
+    }
+    ++run.command_index;
+  }
+  if (run.children_running > 0) return false;
+  run.pid = 0;
+  return true;
+}
+
+void DagRun::CompleteStep(std::uint32_t step, const process::ExitStatus& child_exit) {
   StepRun& run = runs_[step];
   StepState& state = info_.steps[step];
-  const dag::Step& spec = dag_.steps[step];
-  state.exit_code = exit.exit_code;
-  if (exit.exit_code == 0 && ++run.command_index < run.command.argvs.size() && !stopping_) {
+  process::ExitStatus exit = child_exit;
+  const bool halted = halt_ != Halt::kNone;
+  if (run.fan_out) {
+    if (run.children_running > 0 && !FanOutDone(step, child_exit)) return;
+    exit = run.children_failed > 0 ? run.failed_child : process::ExitStatus{};
+  } else if (exit.exit_code == 0 && ++run.command_index < run.command.argvs.size() && !halted &&
+             !run.timed_out) {
     std::string error;
-    if (SpawnCommand(step, &error)) return;
+    if (SpawnCommand(step, run.command_index, &error)) return;
     Settle(step, Status::kFailed, error);
     return;
   }
-  if (std::string error = CopyLogs(run.command, state); !error.empty()) {
-    Settle(step, Status::kFailed, error);
+  state.exit_code = exit.exit_code;
+  if (run.timeout_timer != 0) loop_.CancelTimer(run.timeout_timer);
+  run.timeout_timer = 0;
+  if (run.timed_out) {
+    state.exit_code = 124;
+    Settle(step, Status::kFailed,
+           "timed out after " + std::to_string(state.step->timeout_sec) + "s");
+    return;
+  }
+  if (halted) {
+    Settle(step, exit.exit_code == 0 ? Status::kSucceeded : Status::kAborted,
+           exit.exit_code == 0 ? "" : ExitError(exit));
+    return;
+  }
+  if (exit.exit_code != 0 && RetryLater(step, exit.exit_code)) return;
+  std::string error;
+  std::optional<bool> repeat = RepeatLater(step, exit.exit_code, &error);
+  if (!repeat) {
+    Settle(step, Status::kFailed, "repeat_policy: " + error);
+    return;
+  }
+  if (*repeat) return;
+  if (std::string copy_error = CopyLogs(run.command, state); !copy_error.empty()) {
+    Settle(step, Status::kFailed, copy_error);
     return;
   }
   if (exit.exit_code != 0) {
-    Settle(step, stopping_ ? Status::kAborted : Status::kFailed, ExitError(exit));
+    run.output_matched = OutputMatches(step);
+    Settle(step, Status::kFailed, ExitError(exit));
     return;
   }
-  if (!spec.output.empty()) {
-    std::string data = ReadPrefix(state.stdout_file, dag_.max_output_size);
-    if (data.size() > dag_.max_output_size) {
-      Settle(step, Status::kFailed,
-             "output of `" + spec.output + "` exceeds max_output_size (" +
-                 std::to_string(dag_.max_output_size) + " bytes)");
-      return;
-    }
-    outputs_[step] = Trim(data);
-    info_.outputs.emplace_back(spec.output, outputs_[step]);
+  CaptureOutput(step);
+}
+
+bool DagRun::RetryLater(std::uint32_t step, int exit_code) {
+  StepRun& run = runs_[step];
+  StepState& state = info_.steps[step];
+  const dag::Step& spec = *state.step;
+  if (!spec.retry_policy || state.retry_count >= run.retry.limit) return false;
+  const auto& codes = spec.retry_policy->exit_codes;
+  if (!codes.empty() && std::find(codes.begin(), codes.end(), exit_code) == codes.end()) {
+    return false;
   }
+  ++state.retry_count;
+  std::int64_t delay = run.retry.backoff.DelayNs(state.retry_count);
+  Record(step,
+         {"retry",
+          0,
+          {{"attempt", std::int64_t{state.retry_count}},
+           {"exit_code", std::int64_t{exit_code}},
+           {"delay_sec", static_cast<double>(delay) / 1e9}}},
+         "exit code " + std::to_string(exit_code) + "; retry " + std::to_string(state.retry_count) +
+             " of " + std::to_string(run.retry.limit) + " in " + FormatSeconds(delay));
+  NotifyStep(step);
+  WaitThenAttempt(step, delay);
+  return true;
+}
+
+// Decides after each execution whether the step runs again (§3.3 repeat_policy); `limit`
+// counts every execution. A condition that cannot be evaluated is an error, never a silent
+// stop or an endless loop.
+std::optional<bool> DagRun::RepeatLater(std::uint32_t step, int exit_code, std::string* error) {
+  StepRun& run = runs_[step];
+  const dag::Step& spec = *info_.steps[step].step;
+  ++run.executions;
+  if (!spec.repeat_policy || spec.repeat_policy->mode == dag::RepeatPolicy::Mode::kNone) {
+    return false;
+  }
+  if (run.repeat.limit > 0 && run.executions >= run.repeat.limit) return false;
+  const dag::RepeatPolicy& policy = *spec.repeat_policy;
+  bool holds = exit_code == 0;
+  if (policy.condition) {
+    auto result = eval::EvaluateCondition(*policy.condition, *run.vars,
+                                          CommandsIn(settings_.working_dir), error);
+    if (!result) return std::nullopt;
+    holds = result->met;
+  } else if (!policy.exit_codes.empty()) {
+    holds = std::find(policy.exit_codes.begin(), policy.exit_codes.end(), exit_code) !=
+            policy.exit_codes.end();
+  }
+  bool again = false;
+  switch (policy.mode) {
+    case dag::RepeatPolicy::Mode::kAlways:
+      again = exit_code == 0;
+      break;
+    case dag::RepeatPolicy::Mode::kWhile:
+      again = holds;
+      break;
+    case dag::RepeatPolicy::Mode::kUntil:
+      again = !holds;
+      break;
+    case dag::RepeatPolicy::Mode::kNone:
+      break;
+  }
+  if (!again) return false;
+  std::int64_t delay = run.repeat.backoff.DelayNs(run.executions);
+  Record(step,
+         {"repeat",
+          0,
+          {{"execution", std::int64_t{run.executions}},
+           {"exit_code", std::int64_t{exit_code}},
+           {"delay_sec", static_cast<double>(delay) / 1e9}}},
+         "execution " + std::to_string(run.executions) + " ended with exit code " +
+             std::to_string(exit_code) + "; repeating in " + FormatSeconds(delay));
+  WaitThenAttempt(step, delay);
+  return true;
+}
+
+void DagRun::WaitThenAttempt(std::uint32_t step, std::int64_t delay_ns) {
+  EventLoop::TimerId timer = loop_.AddTimer(delay_ns, [this, step] {
+    waiting_.erase(step);
+    if (std::string error; !BeginAttempt(step, &error)) Settle(step, Status::kFailed, error);
+    ReleaseSettled();
+    Dispatch();
+    AdvanceIfIdle();
+  });
+  waiting_[step] = timer;
+}
+
+void DagRun::CaptureOutput(std::uint32_t step) {
+  const dag::Step& spec = *info_.steps[step].step;
+  if (spec.output.empty()) {
+    Settle(step, Status::kSucceeded, "");
+    return;
+  }
+  std::string data =
+      ReadPrefix(info_.steps[step].stdout_file, runs_[step].stdout_start, dag_.max_output_size);
+  if (runs_[step].fan_out) data = JsonLinesAsArray(data);
+  if (data.size() > dag_.max_output_size) {
+    Settle(step, Status::kFailed,
+           "output of `" + spec.output + "` exceeds max_output_size (" +
+               std::to_string(dag_.max_output_size) + " bytes)");
+    return;
+  }
+  std::string value = Trim(data);
+  if (!IsHandler(step)) outputs_[step] = value;
+  info_.outputs.emplace_back(spec.output, std::move(value));
   Settle(step, Status::kSucceeded, "");
 }
 
+// continue_on.output: any pattern found in what the failed attempt wrote (stdout, then stderr;
+// at most max_output_size of each is read).
+bool DagRun::OutputMatches(std::uint32_t step) {
+  const auto& continue_on = info_.steps[step].step->continue_on;
+  if (!continue_on || continue_on->output.empty()) return false;
+  const StepState& state = info_.steps[step];
+  std::string text = ReadPrefix(state.stdout_file, runs_[step].stdout_start, dag_.max_output_size);
+  if (state.stderr_file != state.stdout_file) {
+    text += ReadPrefix(state.stderr_file, 0, dag_.max_output_size);
+  }
+  for (const std::string& pattern : continue_on->output) {
+    std::string error;  // an invalid regex matches nothing; the loader reports it
+    bool found = pattern.rfind("re:", 0) == 0
+                     ? eval::MatchesExpected(text, pattern, &error).value_or(false)
+                     : text.find(pattern) != std::string::npos;
+    if (found) return true;
+  }
+  return false;
+}
+
 bool DagRun::ContinuesAfter(std::uint32_t step) const {
-  const auto& continue_on = dag_.steps[step].continue_on;
+  const auto& continue_on = info_.steps[step].step->continue_on;
   const StepState& state = info_.steps[step];
   if (!continue_on) return false;
   if (state.status == Status::kSkipped) return continue_on->skipped;
   if (state.status != Status::kFailed) return false;
-  if (continue_on->failure) return true;
+  if (continue_on->failure || runs_[step].output_matched) return true;
   return std::find(continue_on->exit_codes.begin(), continue_on->exit_codes.end(),
                    state.exit_code) != continue_on->exit_codes.end();
 }
 
 void DagRun::Settle(std::uint32_t step, Status status, std::string error) {
   StepState& state = info_.steps[step];
+  StepRun& run = runs_[step];
   state.status = status;
   state.error = std::move(error);
-  if (status == Status::kFailed && dag_.steps[step].continue_on &&
-      dag_.steps[step].continue_on->mark_success && ContinuesAfter(step)) {
+  if (status == Status::kFailed && state.step->continue_on &&
+      state.step->continue_on->mark_success && ContinuesAfter(step)) {
     state.status = Status::kSucceeded;
   }
   state.finished_at_ns = EventLoop::UnixNs();
   if (state.started_at_ns == 0) state.started_at_ns = state.finished_at_ns;
-  ++settled_count_;
+  // A settled step keeps only what observers and later steps read.
+  run.vars.reset();
+  run.env = {};
+  run.command = {};
   NotifyStep(step);
+  if (IsHandler(step)) {
+    OnHandlerSettled(step);
+    return;
+  }
+  ++settled_count_;
   settled_.push_back(step);
 }
 
@@ -306,8 +738,11 @@ void DagRun::ReleaseSettled() {
                "dependency `" + run.blocking_step + "` did not succeed");
       } else if (run.upstream_skipped) {
         Settle(dependent, Status::kSkipped, "dependency `" + run.blocking_step + "` was skipped");
-      } else if (stopping_) {
-        Settle(dependent, Status::kAborted, "run stopped");
+      } else if (halt_ != Halt::kNone || phase_ != Phase::kSteps) {
+        Settle(dependent, Status::kAborted,
+               halt_ == Halt::kTimedOut ? "run timed out"
+               : init_failed_           ? "init handler failed"
+                                        : "run stopped");
       } else {
         ready_.push(dependent);
       }
@@ -315,40 +750,85 @@ void DagRun::ReleaseSettled() {
   }
 }
 
-void DagRun::RequestStop() {
-  if (done_) return;
-  bool first = !stopping_;
-  stopping_ = true;
-  if (delay_timer_ != 0 && info_.status == Status::kNotStarted) {
+// Settles every DAG step that has not started (and every step waiting for a retry or repeat)
+// as aborted; steps that depend on them follow through ReleaseSettled.
+void DagRun::AbortPending(const std::string& reason) {
+  while (!ready_.empty()) {
+    std::uint32_t step = ready_.top();
+    ready_.pop();
+    Settle(step, Status::kAborted, reason);
+  }
+  for (const auto& [step, timer] : waiting_) {
+    loop_.CancelTimer(timer);
+    Settle(step, Status::kAborted, reason);
+  }
+  waiting_.clear();
+  if (phase_ == Phase::kDelay || phase_ == Phase::kInit) {
+    // Nothing was released yet: settle the roots, their dependents follow.
+    for (std::uint32_t i = 0; i < plan_.size(); ++i) {
+      if (info_.steps[i].status == Status::kNotStarted && runs_[i].waiting_for == 0) {
+        Settle(i, Status::kAborted, reason);
+      }
+    }
+  }
+  ReleaseSettled();
+}
+
+void DagRun::RequestStop() { StopRunning(Halt::kStopped); }
+
+void DagRun::StopRunning(Halt reason) {
+  if (phase_ == Phase::kDone) return;
+  if (++stop_requests_ > 1) {
+    // Kill at once; handlers not yet started will not start.
+    handler_queue_.clear();
+    for (const auto& [pid, step] : running_) process::SignalGroup(pid, SIGKILL);
+    return;
+  }
+  halt_ = reason;
+  if (reason == Halt::kTimedOut) {
+    info_.error = "run timed out after " + std::to_string(dag_.timeout_sec) + "s";
+  }
+  if (phase_ == Phase::kDelay) {
     loop_.CancelTimer(delay_timer_);
     Begin();
     return;
   }
-  if (first) {
-    // Steps not yet started will never start.
-    while (!ready_.empty()) {
-      std::uint32_t step = ready_.top();
-      ready_.pop();
-      Settle(step, Status::kAborted, "run stopped");
+  AbortPending(reason == Halt::kTimedOut ? "run timed out" : "run stopped");
+  if (phase_ == Phase::kHandlers && reason == Halt::kStopped) {
+    // What is left of the handlers becomes abort then exit.
+    bool abort_started = false;
+    for (std::size_t i = plan_.size(); i < info_.steps.size(); ++i) {
+      abort_started |= info_.steps[i].handler == HandlerKind::kAbort;
     }
-    ReleaseSettled();
-    for (const auto& [pid, step] : running_) {
-      const std::string& name = dag_.steps[step].signal_on_stop;
-      int sig = name.empty() ? SIGTERM : process::SignalNumber(name);
-      process::SignalGroup(pid, sig > 0 ? sig : SIGTERM);
-    }
-    if (!running_.empty()) {
-      loop_.AddTimer(static_cast<std::int64_t>(dag_.max_clean_up_time_sec) * 1'000'000'000,
-                     [this] { RequestStop(); });
-    }
-  } else {
-    for (const auto& [pid, step] : running_) process::SignalGroup(pid, SIGKILL);
+    std::erase_if(handler_queue_, [](HandlerKind k) { return k != HandlerKind::kExit; });
+    if (!abort_started) handler_queue_.insert(handler_queue_.begin(), HandlerKind::kAbort);
   }
-  FinishRunIfDone();
+  std::vector<pid_t> signalled;
+  for (const auto& [pid, step] : running_) {
+    const std::string& name = info_.steps[step].step->signal_on_stop;
+    int sig = name.empty() ? SIGTERM : process::SignalNumber(name);
+    if (sig <= 0) sig = SIGTERM;
+    Record(step, {"signal", 0, {{"signal", std::string("SIG") + sigabbrev_np(sig)}}},
+           std::string("run ") + (reason == Halt::kTimedOut ? "timed out" : "stopped") +
+               "; sending SIG" + sigabbrev_np(sig));
+    process::SignalGroup(pid, sig);
+    signalled.push_back(pid);
+  }
+  if (!signalled.empty()) {
+    loop_.AddTimer(static_cast<std::int64_t>(dag_.max_clean_up_time_sec) * 1'000'000'000,
+                   [this, signalled] {
+                     for (pid_t pid : signalled) {
+                       if (running_.count(pid)) process::SignalGroup(pid, SIGKILL);
+                     }
+                   });
+  }
+  AdvanceIfIdle();
 }
 
-Status DagRun::FinalStatus() const {
-  if (stopping_) return Status::kAborted;
+// The outcome of the DAG's steps (§3.1), before any handler runs.
+Status DagRun::OutcomeOfSteps() const {
+  if (halt_ == Halt::kStopped) return Status::kAborted;
+  if (halt_ == Halt::kTimedOut || init_failed_) return Status::kFailed;
   bool any_failed = false;
   bool any_continued = false;
   bool any_succeeded = false;
@@ -368,11 +848,76 @@ Status DagRun::FinalStatus() const {
   return Status::kSucceeded;
 }
 
-void DagRun::FinishRunIfDone() {
-  if (done_ || settled_count_ < plan_.size() || !running_.empty()) return;
-  if (info_.status != Status::kRunning) return;  // delay_sec not over yet
-  done_ = true;
-  info_.status = FinalStatus();
+// When the DAG's steps are all settled and nothing runs, the handlers take over.
+void DagRun::AdvanceIfIdle() {
+  if (phase_ != Phase::kSteps || settled_count_ < plan_.size() || !running_.empty() ||
+      !waiting_.empty()) {
+    return;
+  }
+  EnterHandlers();
+}
+
+// success for succeeded and partially_succeeded runs, failure, or abort; exit always, last.
+void DagRun::EnterHandlers() {
+  phase_ = Phase::kHandlers;
+  if (run_timer_ != 0) loop_.CancelTimer(run_timer_);
+  run_timer_ = 0;
+  outcome_ = OutcomeOfSteps();
+  HandlerKind first = outcome_ == Status::kAborted  ? HandlerKind::kAbort
+                      : outcome_ == Status::kFailed ? HandlerKind::kFailure
+                                                    : HandlerKind::kSuccess;
+  handler_queue_ = {first, HandlerKind::kExit};
+  if (stop_requests_ > 1) handler_queue_.clear();
+  StartNextHandler();
+}
+
+void DagRun::StartNextHandler() {
+  while (!handler_queue_.empty()) {
+    HandlerKind kind = handler_queue_.front();
+    handler_queue_.erase(handler_queue_.begin());
+    const dag::Step* spec = HandlerStep(dag_.handler_on, kind);
+    if (spec == nullptr) continue;
+    auto step = static_cast<std::uint32_t>(info_.steps.size());
+    StepState& state = info_.steps.emplace_back();
+    state.step = spec;
+    state.handler = kind;
+    state.stdout_file = LogPath(step, "out");
+    state.stderr_file =
+        spec->log_output == dag::LogOutput::kMerged ? state.stdout_file : LogPath(step, "err");
+    runs_.emplace_back();
+    StartStep(step);
+    return;
+  }
+  if (phase_ == Phase::kHandlers) Finish();
+}
+
+void DagRun::OnHandlerSettled(std::uint32_t step) {
+  const StepState& state = info_.steps[step];
+  bool failed = state.status != Status::kSucceeded && state.status != Status::kSkipped;
+  if (state.handler == HandlerKind::kInit) {
+    if (failed || halt_ != Halt::kNone) {
+      init_failed_ = failed;
+      if (failed && info_.error.empty()) info_.error = "init handler: " + state.error;
+      AbortPending(halt_ == Halt::kNone ? "init handler failed" : "run stopped");
+      EnterHandlers();
+    } else {
+      StartSteps();
+    }
+    return;
+  }
+  handler_failed_ |= failed;
+  StartNextHandler();
+}
+
+void DagRun::Finish() {
+  phase_ = Phase::kDone;
+  if (run_timer_ != 0) loop_.CancelTimer(run_timer_);
+  if (precondition_unmet_) {
+    info_.status = Status::kAborted;
+  } else {
+    info_.status = OutcomeOfSteps();
+    if (handler_failed_ && info_.status != Status::kAborted) info_.status = Status::kFailed;
+  }
   info_.finished_at_ns = EventLoop::UnixNs();
   for (auto* o : observers_) o->OnRunFinished(info_);
   loop_.Quit();

@@ -1,10 +1,14 @@
 #pragma once
 
-// Executes one run of a DAG on an EventLoop: starts steps as their dependencies finish, at most
-// max_active_steps at a time, and publishes every change to the observers. Each event costs
-// O(1) plus the out-degree of the step it concerns; no event scans all steps.
+// Executes one run of a DAG on an EventLoop: checks the DAG's preconditions, runs the init
+// handler, starts steps as their dependencies finish (at most max_active_steps at a time) with
+// their retries, repeats, preconditions and timeouts, then runs the handlers for the outcome
+// (§3.3), publishing every change to the observers. Each event costs O(1) plus the out-degree
+// of the step it concerns; no event scans all steps. Every step process group is registered
+// with a GroupGuard, so no step outlives weft.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -14,15 +18,24 @@
 
 #include "engine/event_loop.h"
 #include "engine/plan.h"
+#include "engine/policy.h"
 #include "engine/run_info.h"
 #include "engine/step_command.h"
 #include "eval/variables.h"
+#include "process/group_guard.h"
 
 namespace weft::engine {
 
+// Builds the command line that runs one sub-DAG call (§4), with the step's params expanded with
+// `vars` (which hold ITEM in a fan-out). The CLI provides it: the engine knows nothing of
+// `weft start`, run ids or where DAG files are.
+using SubDagCommand = std::function<bool(const dag::Step& step, const eval::Variables& vars,
+                                         std::vector<std::string>* argv, std::string* error)>;
+
 struct RunSettings {
-  std::string working_dir;    // the DAG's working dir, absolute
-  std::string default_shell;  // $SHELL of weft's environment, "" = sh
+  std::string working_dir;        // the DAG's working dir, absolute
+  std::string default_shell;      // $SHELL of weft's environment, "" = sh
+  SubDagCommand sub_dag_command;  // unset: a call step fails with a clear error
 };
 
 class DagRun {
@@ -38,40 +51,80 @@ class DagRun {
   // Runs every step to the end and returns the run's final status.
   Status Execute();
 
-  // Stop (§3.3): signal running steps, start nothing new, record aborted. A second request
-  // kills the running steps at once.
+  // Stop (§3.3): signal running steps, start nothing new, run the abort and exit handlers,
+  // record aborted. A second request kills the running processes at once and skips the
+  // handlers not yet started.
   void RequestStop();
 
   const RunInfo& info() const { return info_; }
 
  private:
-  // Engine-private progress of one step.
+  enum class Phase { kDelay, kInit, kSteps, kHandlers, kDone };
+  enum class Halt { kNone, kStopped, kTimedOut };
+
+  // Engine-private progress of one step (or handler).
   struct StepRun {
     std::uint32_t waiting_for = 0;  // dependencies not yet settled
     bool upstream_failed = false;
     bool upstream_skipped = false;
     std::string blocking_step;  // a dependency that failed or was skipped
+    // Set while the step is in progress, released when it settles.
+    std::optional<eval::Variables> vars;
     StepCommand command;
+    std::vector<std::string> env;  // the process environment
+    RetryRule retry;
+    RepeatRule repeat;
     std::size_t command_index = 0;
-    std::vector<std::string> env;  // the process environment, kept for list commands
+    // A `parallel:` call runs command.argvs side by side instead of in turn.
+    bool fan_out = false;
+    int max_concurrent = 0;
+    std::size_t children_running = 0;
+    std::size_t children_failed = 0;
+    process::ExitStatus failed_child;  // the last failure among them
+    int executions = 0;                // finished executions (repeats count, retries do not)
+    std::uintmax_t stdout_start = 0;   // where this attempt's stdout begins in the log
     pid_t pid = 0;
+    EventLoop::TimerId wait_timer = 0;     // until the next retry or repeat
+    EventLoop::TimerId timeout_timer = 0;  // timeout_sec of the running attempt
+    bool timed_out = false;
+    bool output_matched = false;  // continue_on.output matched the failed step's output
   };
 
   void Begin();
+  bool PreconditionsMet();
+  void StartSteps();
   void Dispatch();
   void StartStep(std::uint32_t step);
-  bool SpawnCommand(std::uint32_t step, std::string* error);
+  bool StepPreconditionsMet(std::uint32_t step);
+  bool BuildCall(std::uint32_t step, std::string* error);
+  bool BeginAttempt(std::uint32_t step, std::string* error);
+  bool SpawnCommand(std::uint32_t step, std::size_t index, std::string* error);
+  bool FanOutDone(std::uint32_t step, const process::ExitStatus& exit);
+  void SignalStep(std::uint32_t step, int signal);
   void OnChildExit(const process::Exited& exited);
+  void OnStepTimeout(std::uint32_t step);
   void CompleteStep(std::uint32_t step, const process::ExitStatus& exit);
+  bool RetryLater(std::uint32_t step, int exit_code);
+  std::optional<bool> RepeatLater(std::uint32_t step, int exit_code, std::string* error);
+  void WaitThenAttempt(std::uint32_t step, std::int64_t delay_ns);
+  void CaptureOutput(std::uint32_t step);
+  bool OutputMatches(std::uint32_t step);
   void Settle(std::uint32_t step, Status status, std::string error);
   void ReleaseSettled();
-  void FinishRunIfDone();
-  Status FinalStatus() const;
+  void AbortPending(const std::string& reason);
+  void StopRunning(Halt reason);
+  void EnterHandlers();
+  void StartNextHandler();
+  void OnHandlerSettled(std::uint32_t step);
+  void AdvanceIfIdle();
+  void Finish();
+  Status OutcomeOfSteps() const;
   bool ContinuesAfter(std::uint32_t step) const;
+  bool IsHandler(std::uint32_t step) const { return step >= plan_.size(); }
 
   std::optional<eval::Variables> StepVariables(std::uint32_t step, std::string* error) const;
   std::string LogPath(std::uint32_t step, const char* suffix) const;
-
+  void Record(std::uint32_t step, StepEvent event, const std::string& note);
   void NotifyStep(std::uint32_t step);
 
   RunInfo info_;
@@ -81,17 +134,27 @@ class DagRun {
   RunSettings settings_;
   EventLoop& loop_;
   std::vector<RunObserver*> observers_;
+  process::GroupGuard guard_;
 
-  std::vector<StepRun> runs_;
+  std::vector<StepRun> runs_;                 // DAG steps, then handlers in the order they run
   std::vector<std::uint32_t> steps_with_id_;  // for ${id.stdout} and friends
   std::vector<std::string> outputs_;          // captured output per step ("" = none)
   std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> ready_;
   std::vector<std::uint32_t> settled_;  // settled steps whose dependents are not yet released
   std::unordered_map<pid_t, std::uint32_t> running_;
-  std::uint32_t settled_count_ = 0;
-  bool stopping_ = false;
+  std::unordered_map<std::uint32_t, EventLoop::TimerId> waiting_;  // steps between attempts
+  std::uint32_t settled_count_ = 0;                                // of the DAG's steps
+
+  Phase phase_ = Phase::kDelay;
+  Halt halt_ = Halt::kNone;
+  int stop_requests_ = 0;
+  bool init_failed_ = false;
+  bool precondition_unmet_ = false;
+  bool handler_failed_ = false;
+  Status outcome_ = Status::kNotStarted;  // of the DAG's steps, decided before the handlers
+  std::vector<HandlerKind> handler_queue_;
   EventLoop::TimerId delay_timer_ = 0;
-  bool done_ = false;
+  EventLoop::TimerId run_timer_ = 0;
 };
 
 }  // namespace weft::engine

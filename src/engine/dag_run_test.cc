@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,10 +41,14 @@ class Recorder : public RunObserver {
     int running = 0;
     for (const auto& st : run.steps) running += st.status == Status::kRunning;
     max_running = std::max(max_running, running);
+    if (on_change) on_change(step);
     if (s.status == Status::kRunning) {
       max_fds = std::max(max_fds, OpenFdCount());
       if (on_start) on_start(step);
     }
+  }
+  void OnStepEvent(const RunInfo& run, std::size_t step, const StepEvent& event) override {
+    events.push_back(run.steps[step].step->name + ":event:" + event.name);
   }
   void OnRunFinished(const RunInfo& run) override {
     events.push_back("run:" + std::string(ToString(run.status)));
@@ -56,6 +61,7 @@ class Recorder : public RunObserver {
   int max_running = 0;
   int max_fds = 0;
   std::function<void(std::size_t)> on_start;
+  std::function<void(std::size_t)> on_change;
 };
 
 dag::ContinueOn Continue(bool failure, std::vector<int> exit_codes = {},
@@ -99,7 +105,7 @@ class DagRunTest : public ::testing::Test {
     vars.Set("PATH", "/usr/bin:/bin");
     vars.Set("GREETING", "hi");
     EventLoop loop;
-    run_ = std::make_unique<DagRun>(info, vars, RunSettings{dir_.string(), ""}, loop);
+    run_ = std::make_unique<DagRun>(info, vars, RunSettings{dir_.string(), "", sub_dag_}, loop);
     run_->AddObserver(&recorder_);
     if (stop_on_start_) {
       recorder_.on_start = [this](std::size_t) { run_->RequestStop(); };
@@ -108,6 +114,44 @@ class DagRunTest : public ::testing::Test {
   }
 
   const StepState& State(std::size_t i) { return run_->info().steps[i]; }
+
+  // A command that fails with `code` the first `failures` times it runs, then succeeds.
+  std::string FailsTimes(int failures, int code = 1) {
+    std::string counter = (dir_ / ("count-" + std::to_string(counter_id_++))).string();
+    return "n=$(cat " + counter + " 2>/dev/null || echo 0); echo $((n+1)) > " + counter +
+           "; echo attempt $((n+1)); [ $n -ge " + std::to_string(failures) + " ] || exit " +
+           std::to_string(code);
+  }
+
+  static dag::Step Handler(const std::string& name, const std::string& command) {
+    dag::Step s;
+    s.name = name;
+    s.commands = {command};
+    return s;
+  }
+
+  // Stands in for `weft start` of a child: prints the child's result line, and fails for
+  // items that say so.
+  static bool FakeChild(const dag::Step& step, const eval::Variables& vars,
+                        std::vector<std::string>* argv, std::string*) {
+    const std::string* item = vars.Find("ITEM");
+    std::string name = step.call->target + (item ? "/" + *item : "");
+    *argv = {"/bin/sh", "-c",
+             "echo '{\"name\":\"" + name + "\",\"outputs\":{\"V\":\"" + name + "\"}}'; case '" +
+                 name + "' in *fail*) exit 1;; esac"};
+    return true;
+  }
+
+  dag::Step& AddCall(const std::string& name, const std::string& target) {
+    dag::Step& s = AddStep(name, "");
+    s.commands.clear();
+    s.call = dag::SubDagCall{};
+    s.call->target = target;
+    return s;
+  }
+
+  int counter_id_ = 0;
+  SubDagCommand sub_dag_ = FakeChild;
 
   std::filesystem::path dir_;
   std::shared_ptr<dag::Dag> dag_;
@@ -278,6 +322,313 @@ TEST_F(DagRunTest, LongFailingChainAbortsWithoutRecursion) {
   for (std::uint32_t i = 1; i < 20000; ++i) AddStep("s" + std::to_string(i), "true", {i - 1});
   EXPECT_EQ(Run(), Status::kFailed);
   EXPECT_EQ(State(19999).status, Status::kAborted);
+}
+
+TEST_F(DagRunTest, RetryRunsAgainUntilSuccessAndRecordsEachRetry) {
+  dag::Step& s = AddStep("flaky", FailsTimes(2));
+  s.retry_policy = dag::RetryPolicy{};
+  s.retry_policy->limit = "3";
+  AddStep("next", "true", {0});
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(State(0).retry_count, 2);
+  EXPECT_EQ(State(0).status, Status::kSucceeded);
+  ASSERT_EQ(State(0).events.size(), 2u);
+  EXPECT_EQ(State(0).events[0].name, "retry");
+  EXPECT_EQ(std::get<std::int64_t>(State(0).events[1].attributes[0].second), 2);  // attempt
+  // Every attempt's output is kept; weft notes each retry in the stderr log.
+  EXPECT_EQ(ReadFile(State(0).stdout_file), "attempt 1\nattempt 2\nattempt 3\n");
+  EXPECT_NE(ReadFile(State(0).stderr_file).find("weft: exit code 1; retry 2 of 3 in 0s"),
+            std::string::npos);
+  EXPECT_EQ(State(1).status, Status::kSucceeded);
+}
+
+TEST_F(DagRunTest, RetryStopsAtTheLimit) {
+  dag::Step& s = AddStep("broken", FailsTimes(10));
+  s.retry_policy = dag::RetryPolicy{};
+  s.retry_policy->limit = "2";
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_EQ(State(0).retry_count, 2);
+  EXPECT_EQ(ReadFile(State(0).stdout_file), "attempt 1\nattempt 2\nattempt 3\n");
+}
+
+TEST_F(DagRunTest, RetryOnlyForListedExitCodes) {
+  dag::Step& s = AddStep("picky", FailsTimes(5, 7));
+  s.retry_policy = dag::RetryPolicy{};
+  s.retry_policy->limit = "3";
+  s.retry_policy->exit_codes = {2};
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_EQ(State(0).retry_count, 0);
+  EXPECT_EQ(State(0).exit_code, 7);
+}
+
+TEST_F(DagRunTest, BadRetryLimitFailsTheStepWithTheReason) {
+  dag::Step& s = AddStep("bad", "true");
+  s.retry_policy = dag::RetryPolicy{};
+  s.retry_policy->limit = "${GREETING}";
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_EQ(State(0).error, "retry_policy.limit: \"hi\" is not a non-negative number");
+}
+
+TEST_F(DagRunTest, OutputOfARetriedStepIsTheLastAttempts) {
+  dag::Step& s = AddStep("flaky", FailsTimes(1));
+  s.retry_policy = dag::RetryPolicy{};
+  s.retry_policy->limit = "1";
+  s.output = "OUT";
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_THAT(run_->info().outputs,
+              ElementsAre(std::pair<std::string, std::string>("OUT", "attempt 2")));
+}
+
+TEST_F(DagRunTest, RepeatAlwaysRunsUpToTheLimit) {
+  dag::Step& s = AddStep("tick", "echo tick");
+  s.repeat_policy = dag::RepeatPolicy{};
+  s.repeat_policy->mode = dag::RepeatPolicy::Mode::kAlways;
+  s.repeat_policy->limit = "3";
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(ReadFile(State(0).stdout_file), "tick\ntick\ntick\n");
+  EXPECT_EQ(std::count(recorder_.events.begin(), recorder_.events.end(), "tick:event:repeat"), 2);
+}
+
+TEST_F(DagRunTest, RepeatUntilExitCodeStopsWhenItMatches) {
+  dag::Step& s = AddStep("poll", FailsTimes(3, 1));
+  s.repeat_policy = dag::RepeatPolicy{};
+  s.repeat_policy->mode = dag::RepeatPolicy::Mode::kUntil;
+  s.repeat_policy->exit_codes = {0};
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(ReadFile(State(0).stdout_file), "attempt 1\nattempt 2\nattempt 3\nattempt 4\n");
+}
+
+TEST_F(DagRunTest, RepeatWhileConditionHolds) {
+  std::string flag = (dir_ / "flag").string();
+  std::ofstream(flag) << "go";
+  // The third execution removes the flag; the condition then fails and the repeat ends.
+  dag::Step& s = AddStep("loop", FailsTimes(2) + " || true; [ $n -lt 2 ] || rm -f " + flag);
+  s.repeat_policy = dag::RepeatPolicy{};
+  s.repeat_policy->mode = dag::RepeatPolicy::Mode::kWhile;
+  dag::Condition c;
+  c.condition = "test -f " + flag;
+  c.is_command = true;
+  s.repeat_policy->condition = c;
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(ReadFile(State(0).stdout_file), "attempt 1\nattempt 2\nattempt 3\n");
+}
+
+TEST_F(DagRunTest, ContinueOnOutputMatchesSubstringOrRegex) {
+  dag::ContinueOn substring;
+  substring.output = {"not found"};
+  AddStep("a", "echo 'file not found' >&2; exit 1").continue_on = substring;
+  AddStep("b", "true", {0});
+  dag::ContinueOn regex;
+  regex.output = {"re:^code=[0-9]+$"};
+  AddStep("c", "echo code=42; exit 1").continue_on = regex;
+  AddStep("d", "true", {2});
+  AddStep("e", "echo other; exit 1").continue_on = substring;
+  AddStep("f", "true", {4});
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_EQ(State(1).status, Status::kSucceeded);
+  EXPECT_EQ(State(3).status, Status::kSucceeded);
+  EXPECT_EQ(State(5).status, Status::kAborted);
+}
+
+TEST_F(DagRunTest, UnmetStepPreconditionSkipsTheStepAndItsDependents) {
+  dag::Condition c;
+  c.condition = "${GREETING}";
+  c.expected = "bye";
+  AddStep("guarded", "echo ran").preconditions = {c};
+  AddStep("after", "true", {0});
+  AddStep("free", "true");
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(State(0).status, Status::kSkipped);
+  EXPECT_EQ(State(0).error, "precondition not met: `${GREETING}` is \"hi\", expected \"bye\"");
+  EXPECT_EQ(State(0).events.at(0).name, "precondition.unmet");
+  EXPECT_EQ(ReadFile(State(0).stdout_file), "");
+  EXPECT_EQ(State(1).status, Status::kSkipped);
+  EXPECT_EQ(State(2).status, Status::kSucceeded);
+}
+
+TEST_F(DagRunTest, MetCommandPreconditionLetsTheStepRun) {
+  dag::Condition c;
+  c.condition = "test \"$GREETING\" = hi";
+  c.is_command = true;
+  AddStep("guarded", "echo ran").preconditions = {c};
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(ReadFile(State(0).stdout_file), "ran\n");
+}
+
+TEST_F(DagRunTest, UnmetDagPreconditionAbortsTheRunAndNothingRuns) {
+  dag::Condition c;
+  c.condition = "false";
+  c.is_command = true;
+  dag_->preconditions = {c};
+  dag_->handler_on.exit = Handler("exit", "echo exit");
+  AddStep("a", "echo ran");
+  AddStep("b", "true", {0});
+  EXPECT_EQ(Run(), Status::kAborted);
+  EXPECT_EQ(State(0).status, Status::kAborted);
+  EXPECT_EQ(State(1).status, Status::kAborted);
+  EXPECT_EQ(run_->info().steps.size(), 2u);  // no handler ran
+  EXPECT_NE(run_->info().error.find("precondition not met"), std::string::npos);
+}
+
+TEST_F(DagRunTest, SuccessThenExitHandlersRunAfterTheSteps) {
+  dag_->handler_on.success = Handler("onSuccess", "echo status=$DAG_RUN_STATUS out=$OUT");
+  dag_->handler_on.failure = Handler("onFailure", "echo failure");
+  dag_->handler_on.exit = Handler("onExit", "echo exit");
+  AddStep("a", "echo value").output = "OUT";
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_THAT(recorder_.events, ElementsAre("run:running", "a:running", "a:succeeded",
+                                            "onSuccess:running", "onSuccess:succeeded",
+                                            "onExit:running", "onExit:succeeded", "run:succeeded"));
+  ASSERT_EQ(run_->info().steps.size(), 3u);
+  EXPECT_EQ(State(1).handler, HandlerKind::kSuccess);
+  EXPECT_EQ(ReadFile(State(1).stdout_file), "status=succeeded out=value\n");
+  EXPECT_EQ(State(2).handler, HandlerKind::kExit);
+}
+
+TEST_F(DagRunTest, FailureHandlerRunsForAFailedRunAndAFailingHandlerFailsTheRun) {
+  dag_->handler_on.failure = Handler("onFailure", "echo failure");
+  AddStep("a", "exit 1");
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_EQ(State(1).handler, HandlerKind::kFailure);
+
+  recorder_.events.clear();
+  dag_->steps.clear();
+  dag_->handler_on = {};
+  dag_->handler_on.success = Handler("onSuccess", "exit 2");
+  AddStep("b", "true");
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_EQ(State(1).status, Status::kFailed);
+}
+
+TEST_F(DagRunTest, FailingInitHandlerAbortsEveryStepAndRunsFailureHandlers) {
+  dag_->handler_on.init = Handler("onInit", "exit 3");
+  dag_->handler_on.failure = Handler("onFailure", "echo failure");
+  dag_->handler_on.exit = Handler("onExit", "echo exit");
+  AddStep("a", "echo ran");
+  AddStep("b", "true", {0});
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_EQ(State(0).status, Status::kAborted);
+  EXPECT_EQ(State(0).error, "init handler failed");
+  EXPECT_EQ(State(1).status, Status::kAborted);
+  ASSERT_EQ(run_->info().steps.size(), 5u);
+  EXPECT_EQ(State(2).handler, HandlerKind::kInit);
+  EXPECT_EQ(State(3).handler, HandlerKind::kFailure);
+  EXPECT_EQ(State(4).handler, HandlerKind::kExit);
+}
+
+TEST_F(DagRunTest, StopRunsAbortAndExitHandlers) {
+  dag_->handler_on.abort = Handler("onAbort", "echo abort");
+  dag_->handler_on.exit = Handler("onExit", "echo exit");
+  AddStep("long", "sleep 300");
+  recorder_.on_start = [this](std::size_t step) {
+    if (step == 0) run_->RequestStop();
+  };
+  EXPECT_EQ(Run(), Status::kAborted);
+  EXPECT_EQ(State(0).status, Status::kAborted);
+  EXPECT_EQ(State(0).events.at(0).name, "signal");
+  ASSERT_EQ(run_->info().steps.size(), 3u);
+  EXPECT_EQ(State(1).handler, HandlerKind::kAbort);
+  EXPECT_EQ(State(1).status, Status::kSucceeded);
+  EXPECT_EQ(State(2).handler, HandlerKind::kExit);
+}
+
+TEST_F(DagRunTest, SecondStopKillsAtOnceAndSkipsHandlers) {
+  dag_->handler_on.abort = Handler("onAbort", "echo abort");
+  dag_->max_clean_up_time_sec = 300;
+  std::string fifo = (dir_ / "ready").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  // `stubborn` ignores SIGTERM before it lets `signal` finish; the stops come after that.
+  AddStep("stubborn", "trap '' TERM; echo > " + fifo + "; sleep 300");
+  AddStep("signal", "cat " + fifo);
+  recorder_.on_change = [this](std::size_t step) {
+    if (step == 1 && State(1).status == Status::kSucceeded) {
+      run_->RequestStop();
+      run_->RequestStop();
+    }
+  };
+  EXPECT_EQ(Run(), Status::kAborted);
+  EXPECT_EQ(State(0).exit_code, 137);
+  EXPECT_EQ(run_->info().steps.size(), 2u);  // no handler ran
+}
+
+TEST_F(DagRunTest, StepTimeoutKillsTheGroupAndFailsWith124WithoutRetry) {
+  dag::Step& s = AddStep("slow", "sleep 300");
+  s.timeout_sec = 1;
+  s.retry_policy = dag::RetryPolicy{};
+  s.retry_policy->limit = "3";
+  AddStep("next", "true", {0});
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_EQ(State(0).status, Status::kFailed);
+  EXPECT_EQ(State(0).exit_code, 124);
+  EXPECT_EQ(State(0).error, "timed out after 1s");
+  EXPECT_EQ(State(0).retry_count, 0);
+  EXPECT_EQ(State(0).events.at(0).name, "timeout");
+  EXPECT_EQ(State(1).status, Status::kAborted);
+}
+
+TEST_F(DagRunTest, DagTimeoutStopsStepsFailsTheRunAndRunsHandlers) {
+  dag_->timeout_sec = 1;
+  dag_->handler_on.failure = Handler("onFailure", "echo failure");
+  AddStep("slow", "sleep 300");
+  AddStep("later", "true", {0});
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_EQ(run_->info().error, "run timed out after 1s");
+  EXPECT_EQ(State(0).status, Status::kAborted);
+  EXPECT_EQ(State(1).status, Status::kAborted);
+  EXPECT_EQ(State(1).error, "dependency `slow` did not succeed");
+  ASSERT_EQ(run_->info().steps.size(), 3u);
+  EXPECT_EQ(State(2).status, Status::kSucceeded);
+}
+
+TEST_F(DagRunTest, CallStepRunsTheChildCommandAndCapturesItsResult) {
+  AddCall("sub", "child").output = "SUB";
+  AddStep("read", "echo ${SUB.outputs.V}", {0});
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(ReadFile(State(1).stdout_file), "child\n");
+}
+
+TEST_F(DagRunTest, ParallelCallRunsOneChildPerItemAtMostMaxConcurrentAtATime) {
+  dag::Step& s = AddCall("fan", "child");
+  s.call->parallel = dag::SubDagCall::Parallel{};
+  s.call->parallel->items_variable = "${LIST}";
+  s.call->parallel->max_concurrent = 2;
+  s.env = {{"LIST", "[\"a\", \"b\", \"c\", \"d\", \"e\"]", {}}};
+  s.output = "ALL";
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  std::string all = run_->info().outputs.at(0).second;
+  EXPECT_EQ(std::count(all.begin(), all.end(), '{'), 10);  // five results, each with outputs
+  EXPECT_EQ(all.front(), '[');
+  for (const char* item : {"child/a", "child/e"}) {
+    EXPECT_NE(all.find(item), std::string::npos) << all;
+  }
+}
+
+TEST_F(DagRunTest, ParallelCallFailsWhenAnyChildFailsAfterAllHaveRun) {
+  dag::Step& s = AddCall("fan", "child");
+  s.call->parallel = dag::SubDagCall::Parallel{};
+  s.call->parallel->items = {"ok1", "fail", "ok2"};
+  s.call->parallel->max_concurrent = 1;
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_EQ(State(0).exit_code, 1);
+  std::string log = ReadFile(State(0).stdout_file);
+  EXPECT_NE(log.find("child/ok2"), std::string::npos) << log;
+}
+
+TEST_F(DagRunTest, ParallelCallWithNoItemsSucceeds) {
+  dag::Step& s = AddCall("fan", "child");
+  s.call->parallel = dag::SubDagCall::Parallel{};
+  s.call->parallel->items_variable = "${EMPTY}";
+  s.env = {{"EMPTY", "[]", {}}};
+  s.output = "ALL";
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(run_->info().outputs.at(0).second, "[]");
+}
+
+TEST_F(DagRunTest, CallStepWithoutALauncherFailsClearly) {
+  sub_dag_ = nullptr;
+  AddCall("sub", "child");
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_EQ(State(0).error, "sub-DAG calls cannot run here");
 }
 
 }  // namespace

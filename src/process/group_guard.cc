@@ -1,0 +1,107 @@
+#include "process/group_guard.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <fstream>
+
+namespace weft::process {
+namespace {
+
+// The highest pid the kernel hands out; the guard keeps one bit per possible group.
+std::size_t PidLimit() {
+  std::ifstream in("/proc/sys/kernel/pid_max");
+  std::size_t limit = 0;
+  if (in >> limit && limit > 0) return limit;
+  return 4u << 20;  // the kernel's upper bound on 64-bit
+}
+
+// The guard's whole life, after fork: only system calls, no allocation, no locks (weft may have
+// other threads, whose locks the fork copied in whatever state they were).
+[[noreturn]] void GuardMain(int socket, unsigned char* bits, std::size_t limit) {
+  signal(SIGINT, SIG_IGN);  // Ctrl-C reaches the whole terminal group; weft decides
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  pid_t message = 0;
+  for (;;) {
+    ssize_t n = recv(socket, &message, sizeof message, 0);
+    if (n == sizeof message) {
+      pid_t pgid = message < 0 ? -message : message;
+      if (pgid <= 0 || static_cast<std::size_t>(pgid) >= limit) continue;
+      unsigned char mask = static_cast<unsigned char>(1u << (pgid % CHAR_BIT));
+      if (message > 0) {
+        bits[pgid / CHAR_BIT] |= mask;
+      } else {
+        bits[pgid / CHAR_BIT] &= static_cast<unsigned char>(~mask);
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    break;  // end-of-file: weft is gone
+  }
+  for (std::size_t byte = 0; byte <= limit / CHAR_BIT; ++byte) {
+    for (unsigned bit = 0; bits[byte] != 0 && bit < CHAR_BIT; ++bit) {
+      if (bits[byte] & (1u << bit)) kill(-static_cast<pid_t>(byte * CHAR_BIT + bit), SIGKILL);
+    }
+  }
+  _exit(0);
+}
+
+}  // namespace
+
+GroupGuard::~GroupGuard() {
+  if (socket_ >= 0) close(socket_);  // the guard sees end-of-file and exits
+}
+
+bool GroupGuard::Start(std::string* error) {
+  const std::size_t limit = PidLimit();
+  int sockets[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets) != 0) {
+    *error = std::string("cannot start the process guard: socketpair: ") + std::strerror(errno);
+    return false;
+  }
+  // Mapped before the fork so the guard allocates nothing; untouched pages cost nothing.
+  void* bits = mmap(nullptr, limit / CHAR_BIT + 1, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (bits == MAP_FAILED) {
+    *error = std::string("cannot start the process guard: mmap: ") + std::strerror(errno);
+    close(sockets[0]);
+    close(sockets[1]);
+    return false;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    // Keep only the guard's end of the socket: no pipe of weft's caller stays open because
+    // of the guard.
+    dup2(sockets[1], STDIN_FILENO);
+    close_range(STDOUT_FILENO, ~0U, 0);
+    GuardMain(STDIN_FILENO, static_cast<unsigned char*>(bits), limit);
+  }
+  int fork_errno = errno;
+  munmap(bits, limit / CHAR_BIT + 1);
+  close(sockets[1]);
+  if (pid < 0) {
+    close(sockets[0]);
+    *error = std::string("cannot start the process guard: fork: ") + std::strerror(fork_errno);
+    return false;
+  }
+  socket_ = sockets[0];
+  pid_ = pid;
+  return true;
+}
+
+void GroupGuard::Watch(pid_t pgid) { Send(pgid); }
+void GroupGuard::Forget(pid_t pgid) { Send(-pgid); }
+
+void GroupGuard::Send(pid_t value) {
+  if (socket_ < 0) return;
+  while (send(socket_, &value, sizeof value, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace weft::process

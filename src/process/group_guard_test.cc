@@ -1,0 +1,125 @@
+#include "process/group_guard.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "process/spawn.h"
+
+namespace weft::process {
+namespace {
+
+// The test process is made a child subreaper, so every process of a step's group, however
+// orphaned, comes back to it and can be waited for: no polling, no sleeps.
+class GroupGuardTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0); }
+  void TearDown() override { prctl(PR_SET_CHILD_SUBREAPER, 0); }
+
+  // Starts a step whose shell has a child of its own (the guard must kill the whole group, not
+  // the leader only), and returns once both are running.
+  static pid_t SpawnStep() {
+    int ready[2];
+    EXPECT_EQ(pipe(ready), 0);
+    std::string error;
+    std::string out = "/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(ready[1]);
+    pid_t pid = Spawn({{"/bin/sh", "-c", "sleep 300 >/dev/null & echo ready; exec >&-; wait"},
+                       {"PATH=/usr/bin:/bin"},
+                       "",
+                       out,
+                       "/dev/null"},
+                      &error);
+    close(ready[1]);
+    EXPECT_GT(pid, 0) << error;
+    char line[6] = {};
+    EXPECT_EQ(read(ready[0], line, sizeof line), 6);
+    close(ready[0]);
+    return pid;
+  }
+
+  static int WaitFor(pid_t pid) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return status;
+  }
+
+  // Waits for every process of the group; returns how many there were and how many SIGKILL
+  // ended.
+  static std::pair<int, int> ReapGroup(pid_t pgid) {
+    int count = 0;
+    int killed = 0;
+    for (;;) {
+      int status = 0;
+      pid_t pid = waitpid(-pgid, &status, 0);
+      if (pid < 0 && errno == EINTR) continue;
+      if (pid < 0) break;
+      ++count;
+      killed += WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    }
+    return {count, killed};
+  }
+};
+
+TEST_F(GroupGuardTest, KillsWatchedGroupsWhenItsOwnerGoes) {
+  pid_t step = SpawnStep();
+  pid_t guard_pid = 0;
+  {
+    GroupGuard guard;
+    std::string error;
+    ASSERT_TRUE(guard.Start(&error)) << error;
+    guard.Watch(step);
+    guard_pid = guard.pid();
+  }  // closing the socket is what weft's death does too
+  WaitFor(guard_pid);
+  EXPECT_EQ(ReapGroup(step), std::make_pair(2, 2));  // the shell and its sleep
+}
+
+TEST_F(GroupGuardTest, ForgottenGroupsAreLeftAlone) {
+  pid_t step = SpawnStep();
+  pid_t guard_pid = 0;
+  {
+    GroupGuard guard;
+    std::string error;
+    ASSERT_TRUE(guard.Start(&error)) << error;
+    guard.Watch(step);
+    guard.Forget(step);
+    guard_pid = guard.pid();
+  }
+  WaitFor(guard_pid);  // the guard has acted (or not) by the time it exits
+  EXPECT_EQ(kill(-step, 0), 0);
+  SignalGroup(step, SIGTERM);
+  EXPECT_EQ(ReapGroup(step), std::make_pair(2, 0));
+}
+
+TEST_F(GroupGuardTest, KillingTheOwnerWithSigkillKillsTheSteps) {
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t owner = fork();
+  if (owner == 0) {
+    GroupGuard guard;
+    std::string error;
+    if (!guard.Start(&error)) _exit(1);
+    pid_t step = SpawnStep();
+    guard.Watch(step);
+    if (write(ready[1], &step, sizeof step) != sizeof step) _exit(1);
+    pause();
+    _exit(0);
+  }
+  close(ready[1]);
+  pid_t step = 0;
+  ASSERT_EQ(read(ready[0], &step, sizeof step), static_cast<ssize_t>(sizeof step));
+  close(ready[0]);
+  kill(owner, SIGKILL);
+  int status = WaitFor(owner);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  // The owner's step and its guard are orphans now, reparented to this subreaper.
+  EXPECT_EQ(ReapGroup(step), std::make_pair(2, 2));
+}
+
+}  // namespace
+}  // namespace weft::process
