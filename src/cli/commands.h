@@ -42,6 +42,8 @@ int Status(const QueryFlags& flags);
 int History(const QueryFlags& flags);
 int Logs(const QueryFlags& flags);
 int Trace(const QueryFlags& flags);
+// `weft stop DAG [--run-id]`: SIGTERM to the weft process running the run, then wait for it.
+int Stop(const QueryFlags& flags);
 
 // `weft otel flush [DAG]`: deliver the spool of the collector the DAG (or, without one, the
 // OTEL_* environment) exports to.

@@ -17,6 +17,7 @@ Examples:
   weft history --status failed            failed runs, newest first
   weft logs etl --step load               a step's stdout and stderr
   weft trace etl                          the run's trace as a waterfall
+  weft stop etl                           stop the running run of `etl`
   weft validate dags/*.yaml               check DAG files without running them)";
 
 void AddLoadFlags(CLI::App* verb, weft::cli::LoadFlags* flags) {
@@ -124,6 +125,19 @@ Examples:
   trace_cmd->add_option("dag", trace.dag, "DAG name or file")->required();
   trace_cmd->add_option("--run-id", trace.run_id, "a run id (default: the latest run)");
   trace_cmd->callback([&] { exit_code = weft::cli::Trace(trace); });
+
+  weft::cli::QueryFlags stop;
+  auto* stop_cmd = app.add_subcommand("stop", "Stop a running DAG and wait until it has stopped");
+  stop_cmd->footer(R"(
+Running steps get their signal_on_stop (SIGTERM by default), then SIGKILL after
+max_clean_up_time_sec; the abort and exit handlers run; the run is recorded as aborted.
+
+Examples:
+  weft stop etl
+  weft stop etl --run-id 0192c3a4-...)");
+  stop_cmd->add_option("dag", stop.dag, "DAG name or file")->required();
+  stop_cmd->add_option("--run-id", stop.run_id, "a run id (default: the latest run)");
+  stop_cmd->callback([&] { exit_code = weft::cli::Stop(stop); });
 
   auto* otel_cmd = app.add_subcommand("otel", "OpenTelemetry export tools");
   otel_cmd->require_subcommand(1);

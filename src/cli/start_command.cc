@@ -93,7 +93,7 @@ int Start(const StartFlags& flags) {
                     terminal);
 
   engine::DagRun run(std::move(info), prepared.scope.variables,
-                     engine::RunSettings{prepared.working_dir, prepared.default_shell}, loop);
+                     engine::RunSettings{prepared.working_dir, prepared.default_shell, {}}, loop);
   run.AddObserver(tracing->observer());
   run.AddObserver(&recorder);
   run.AddObserver(&view);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,8 +77,34 @@ std::string WeftHome::WriteFile(const std::string& relative, const std::string& 
   return file.string();
 }
 
+RunningWeft::RunningWeft(RunningWeft&& other) noexcept
+    : pid_(other.pid_), out_fd_(other.out_fd_), err_fd_(other.err_fd_) {
+  other.pid_ = -1;
+}
+
+RunningWeft::~RunningWeft() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  Wait();
+}
+
+Result RunningWeft::Wait() {
+  Result result;
+  Drain(out_fd_, err_fd_, &result.out, &result.err);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
 Result WeftHome::Run(const std::vector<std::string>& args, const std::vector<std::string>& env,
                      const std::string& cwd) const {
+  return Start(args, env, cwd).Wait();
+}
+
+RunningWeft WeftHome::Start(const std::vector<std::string>& args,
+                            const std::vector<std::string>& env, const std::string& cwd) const {
   std::vector<std::string> argv_strings = {WEFT_BIN_PATH};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<std::string> env_strings;
@@ -115,17 +142,12 @@ Result WeftHome::Run(const std::vector<std::string>& args, const std::vector<std
   posix_spawn_file_actions_destroy(&actions);
   close(out_pipe[1]);
   close(err_pipe[1]);
-  Result result;
   if (rc != 0) {
     close(out_pipe[0]);
     close(err_pipe[0]);
     throw std::runtime_error("cannot start weft");
   }
-  Drain(out_pipe[0], err_pipe[0], &result.out, &result.err);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
+  return RunningWeft(pid, out_pipe[0], err_pipe[0]);
 }
 
 }  // namespace weft::e2e

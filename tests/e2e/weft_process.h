@@ -3,6 +3,8 @@
 // Runs the real `weft` binary (the build's, named by CMake) as a test would from a shell:
 // own WEFT_HOME, captured stdout/stderr, exit code. Each test gets a fresh home directory.
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -12,6 +14,24 @@ struct Result {
   int exit_code = -1;
   std::string out;
   std::string err;
+};
+
+// A `weft` started in the background. Wait() collects its output and exit code; a process
+// never waited for is killed and reaped by the destructor.
+class RunningWeft {
+ public:
+  RunningWeft(pid_t pid, int out_fd, int err_fd) : pid_(pid), out_fd_(out_fd), err_fd_(err_fd) {}
+  RunningWeft(RunningWeft&& other) noexcept;
+  RunningWeft& operator=(RunningWeft&&) = delete;
+  ~RunningWeft();
+
+  pid_t pid() const { return pid_; }
+  Result Wait();
+
+ private:
+  pid_t pid_;
+  int out_fd_;
+  int err_fd_;
 };
 
 class WeftHome {
@@ -27,6 +47,9 @@ class WeftHome {
   // environment, and the current directory `cwd` ("" = the test's).
   Result Run(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
              const std::string& cwd = "") const;
+  // The same, without waiting.
+  RunningWeft Start(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
+                    const std::string& cwd = "") const;
 
   // Writes a file under the home's scratch directory and returns its path.
   std::string WriteFile(const std::string& relative, const std::string& text) const;

@@ -1,0 +1,247 @@
+// When things go wrong (§3.3), end to end: retries, repeats, preconditions, handlers and
+// timeouts in real DAG files; `weft stop`, SIGINT and kill -9 of weft against real process
+// trees, checked with `ps` and `weft status`. Waits are on FIFOs, exits and the store.
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+#include "e2e/weft_process.h"
+
+namespace weft::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+json StatusJson(const WeftHome& home, const std::string& dag) {
+  Result r = home.Run({"status", dag, "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return json::parse(r.out);
+}
+
+json StepNamed(const json& run, const std::string& name) {
+  for (const auto& step : run["steps"]) {
+    if (step["name"] == name) return step;
+  }
+  ADD_FAILURE() << "no step " << name << " in " << run.dump();
+  return json::object();
+}
+
+// The process groups of the live processes `ps` lists right now (zombies are dead: they wait
+// for a parent, possibly an init that never reaps, to collect their exit status).
+std::vector<std::string> LiveProcessGroups() {
+  WeftHome scratch;
+  std::string out = scratch.WriteFile("ps.out", "");
+  std::string command = "ps -e -o pgid=,stat= > " + out;
+  EXPECT_EQ(std::system(command.c_str()), 0);
+  std::vector<std::string> groups;
+  std::istringstream lines(ReadFile(out));
+  for (std::string pgid, stat; lines >> pgid >> stat;) {
+    if (stat[0] != 'Z') groups.push_back(pgid);
+  }
+  return groups;
+}
+
+// A DAG whose step `work` reports its process group on a FIFO and then keeps running (with a
+// child of its own) until it is stopped; handlers leave marks in `marks`.
+class RunningDagTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fifo_ = home_.WriteFile("ready", "");
+    std::filesystem::remove(fifo_);
+    ASSERT_EQ(mkfifo(fifo_.c_str(), 0600), 0);
+    marks_ = home_.WriteFile("marks", "");
+    dag_ = home_.WriteFile("longrun.yaml", R"(name: longrun
+max_clean_up_time_sec: 60
+handler_on:
+  abort:
+    command: echo abort >> )" + marks_ + R"(
+  exit:
+    command: echo exit >> )" + marks_ + R"(
+steps:
+  - name: work
+    command: sleep 300 & echo $$ > )" + fifo_ + R"(; wait
+  - name: after
+    depends: work
+    command: echo never
+)");
+  }
+
+  // Starts the DAG and returns the step's process group once the step runs.
+  std::string StartAndWaitForStep() {
+    weft_.emplace(home_.Start({"start", "--quiet", dag_}));
+    std::ifstream ready(fifo_);  // blocks until the step opens the FIFO
+    std::string pgid;
+    ready >> pgid;
+    EXPECT_FALSE(pgid.empty());
+    return pgid;
+  }
+
+  WeftHome home_;
+  std::string fifo_;
+  std::string marks_;
+  std::string dag_;
+  std::optional<RunningWeft> weft_;
+};
+
+TEST_F(RunningDagTest, WeftStopStopsTheTreeRunsHandlersAndRecordsAborted) {
+  std::string pgid = StartAndWaitForStep();
+  Result stop = home_.Run({"stop", "longrun"});
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_THAT(stop.out, HasSubstr("longrun run "));
+  EXPECT_THAT(stop.out, HasSubstr(": aborted"));
+  Result run = weft_->Wait();
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(LiveProcessGroups(), ::testing::Not(::testing::Contains(pgid)));
+  EXPECT_EQ(ReadFile(marks_), "abort\nexit\n");
+  json status = StatusJson(home_, "longrun");
+  EXPECT_EQ(status["status"], "aborted");
+  EXPECT_EQ(StepNamed(status, "work")["status"], "aborted");
+  EXPECT_EQ(StepNamed(status, "after")["status"], "aborted");
+  EXPECT_EQ(StepNamed(status, "onAbort")["status"], "succeeded");
+  EXPECT_THAT(ReadFile(StepNamed(status, "work")["stderr_file"]),
+              HasSubstr("weft: run stopped; sending SIGTERM"));
+}
+
+TEST_F(RunningDagTest, SigintStopsTheRun) {
+  std::string pgid = StartAndWaitForStep();
+  ASSERT_EQ(kill(weft_->pid(), SIGINT), 0);
+  Result run = weft_->Wait();
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(LiveProcessGroups(), ::testing::Not(::testing::Contains(pgid)));
+  EXPECT_EQ(StatusJson(home_, "longrun")["status"], "aborted");
+}
+
+TEST_F(RunningDagTest, StopOfARunThatIsNotRunningSaysSo) {
+  Result r = home_.Run({"stop", "longrun"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("no runs of DAG `longrun`"));
+}
+
+TEST_F(RunningDagTest, KillDashNineOfWeftTakesItsStepsAlongAndTheRunIsMarkedFailed) {
+  // This test becomes the reaper of orphans, so it can wait for the step's group to end.
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  std::string pgid = StartAndWaitForStep();
+  ASSERT_EQ(kill(weft_->pid(), SIGKILL), 0);
+  EXPECT_EQ(weft_->Wait().exit_code, 128 + SIGKILL);
+  int killed = 0;
+  for (;;) {
+    int status = 0;
+    pid_t pid = waitpid(-std::stoi(pgid), &status, 0);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid < 0) break;
+    killed += WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+  }
+  prctl(PR_SET_CHILD_SUBREAPER, 0);
+  EXPECT_EQ(killed, 2);  // the step's shell and its sleep
+  EXPECT_THAT(LiveProcessGroups(), ::testing::Not(::testing::Contains(pgid)));
+  json status = StatusJson(home_, "longrun");
+  EXPECT_EQ(status["status"], "failed");
+  EXPECT_THAT(status["error"].get<std::string>(), HasSubstr("weft process"));
+  Result history = home_.Run({"history", "longrun"});
+  EXPECT_THAT(history.out, HasSubstr("failed"));
+}
+
+TEST(FailureHandlingTest, RetriesRepeatsPreconditionsAndHandlersInOneDag) {
+  WeftHome home;
+  std::string counter = home.WriteFile("count", "0");
+  std::string dag = home.WriteFile("rules.yaml", R"(name: rules
+type: graph
+params:
+  - RETRIES: 3
+handler_on:
+  success:
+    command: echo "run ${DAG_RUN_STATUS}"
+steps:
+  - name: flaky
+    command: n=$(cat )" + counter + R"(); echo $((n+1)) > )" +
+                                                     counter + R"(; [ $n -ge 2 ]
+    retry_policy:
+      limit: ${RETRIES}
+      interval_sec: 0
+  - name: thrice
+    command: echo tick
+    repeat_policy:
+      repeat: true
+      limit: 3
+  - name: guarded
+    preconditions:
+      - condition: "${RETRIES}"
+        expected: "re:^[0-9]+$"
+    command: echo guarded ran
+  - name: skipped
+    preconditions:
+      - condition: "`echo no`"
+        expected: "yes"
+    command: echo never
+  - name: tolerated
+    command: echo "quota exceeded" >&2; exit 4
+    continue_on:
+      output: ["quota"]
+)");
+  Result r = home.Run({"start", "--quiet", dag});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // partially succeeded
+  json status = StatusJson(home, "rules");
+  EXPECT_EQ(status["status"], "partially_succeeded");
+  json flaky = StepNamed(status, "flaky");
+  EXPECT_EQ(flaky["status"], "succeeded");
+  EXPECT_EQ(flaky["retry_count"], 2);
+  EXPECT_THAT(ReadFile(flaky["stderr_file"]), HasSubstr("weft: exit code 1; retry 2 of 3"));
+  EXPECT_EQ(ReadFile(StepNamed(status, "thrice")["stdout_file"]), "tick\ntick\ntick\n");
+  EXPECT_EQ(StepNamed(status, "guarded")["status"], "succeeded");
+  json skipped = StepNamed(status, "skipped");
+  EXPECT_EQ(skipped["status"], "skipped");
+  EXPECT_EQ(skipped["error"], "precondition not met: ``echo no`` is \"no\", expected \"yes\"");
+  EXPECT_EQ(StepNamed(status, "tolerated")["status"], "failed");
+  json handler = StepNamed(status, "onSuccess");
+  EXPECT_EQ(ReadFile(handler["stdout_file"]), "run partially_succeeded\n");
+}
+
+TEST(FailureHandlingTest, StepTimeoutFailsWith124AndTheRunFails) {
+  WeftHome home;
+  std::string dag = home.WriteFile("slow.yaml", R"(name: slow
+steps:
+  - name: slow
+    command: sleep 300
+    timeout_sec: 1
+)");
+  Result r = home.Run({"start", "--quiet", dag});
+  EXPECT_EQ(r.exit_code, 1);
+  json step = StepNamed(StatusJson(home, "slow"), "slow");
+  EXPECT_EQ(step["status"], "failed");
+  EXPECT_EQ(step["exit_code"], 124);
+  EXPECT_EQ(step["error"], "timed out after 1s");
+}
+
+TEST(FailureHandlingTest, UnmetDagPreconditionAbortsWithNothingRun) {
+  WeftHome home;
+  std::string dag = home.WriteFile("gate.yaml", R"(name: gate
+preconditions:
+  - test -f /nonexistent/weft-gate
+steps:
+  - name: a
+    command: echo ran
+)");
+  Result r = home.Run({"start", "--quiet", dag});
+  EXPECT_EQ(r.exit_code, 1);
+  json status = StatusJson(home, "gate");
+  EXPECT_EQ(status["status"], "aborted");
+  EXPECT_THAT(status["error"].get<std::string>(), HasSubstr("precondition not met"));
+  EXPECT_EQ(StepNamed(status, "a")["status"], "aborted");
+}
+
+}  // namespace
+}  // namespace weft::e2e
