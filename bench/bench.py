@@ -40,6 +40,7 @@ END_MARK = "<!-- bench/run.sh: generated up to here -->"
 class Sample:
     wall_s: float
     rss_kib: int
+    cpu_s: float = 0.0  # user + system time of the command's whole process tree
 
 
 @dataclasses.dataclass
@@ -126,6 +127,11 @@ class RowResult:
         return Spread.of(a.wall_s / b.wall_s for a, b in zip(self.a, self.b))
 
     @property
+    def cpu_ratios(self):
+        return Spread.of(a.cpu_s / b.cpu_s if b.cpu_s else float("inf")
+                         for a, b in zip(self.a, self.b))
+
+    @property
     def ratio_median(self):
         return self.ratios.median
 
@@ -143,7 +149,7 @@ class CommandFailed(Exception):
     pass
 
 
-SUMMARY = re.compile(r"floor: .*: ([0-9.]+) s .*, peak RSS ([0-9]+) KiB")
+SUMMARY = re.compile(r"floor: .*: ([0-9.]+) s .*, CPU ([0-9.]+) s, peak RSS ([0-9]+) KiB")
 
 
 def measure(case, floor):
@@ -169,7 +175,7 @@ def measure(case, floor):
     match = SUMMARY.search(summary)
     if not match:
         raise CommandFailed(f"floor printed no summary: {summary!r}")
-    return Sample(float(match[1]), int(match[2]))
+    return Sample(float(match[1]), int(match[3]), float(match[2]))
 
 
 def tail(path, lines=15):
@@ -239,6 +245,14 @@ class ReceiverGrew:
         if self.receiver.received_bytes() > self.before:
             return None
         return "the OTLP receiver got no spans from this run"
+
+
+def step_failure(failure):
+    """The line of weft's output that says why a step failed, from a CommandFailed text."""
+    output = failure.split("its output:\n", 1)[-1]
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return next((line for line in reversed(lines) if "failed" in line), lines[-1] if lines else
+                failure.splitlines()[0])
 
 
 def unused_port():
@@ -343,9 +357,7 @@ class Bench:
             measure(self.weft_case("nested-1"), self.floor)
             return ""
         except CommandFailed as failure:
-            lines = [line.strip() for line in str(failure).splitlines() if line.strip()]
-            reason = next((line for line in lines if "failed" in line and "(" in line), lines[-1])
-            return "not run: weft cannot run a sub-DAG yet (" + reason + ")"
+            return "not run: weft cannot run a sub-DAG yet (" + step_failure(str(failure)) + ")"
 
     def rows(self):
         n = 5 if self.smoke else 1000
@@ -433,8 +445,9 @@ def fmt_mib(kib):
 
 def table(results):
     lines = ["| benchmark | A | B | A wall: median (min–max) | B wall: median (min–max) | "
-             "A/B per pair: median (min–max) | A peak RSS | B peak RSS | SPEC §8 bar | met |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "A/B wall per pair: median (min–max) | A/B CPU per pair: median (min–max) | "
+             "A peak RSS | B peak RSS | SPEC §8 bar | met |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for result in results:
         row = result.row
         b_label = row.b.label if row.b else "—"
@@ -442,16 +455,19 @@ def table(results):
         bar_text = "; ".join(bar.text for bar in row.bars) or ""
         if row.skip or result.error:
             reason = row.skip or "failed: " + result.error.splitlines()[0]
-            lines.append(f"{head} {reason} | | | | | {bar_text} | — |")
+            lines.append(f"{head} {reason} | | | | | | {bar_text} | — |")
             continue
         if row.b:
-            b_wall, ratio = fmt_spread(result.b_wall), fmt_spread(result.ratios, "{:.3f}".format)
-            b_rss = fmt_mib(result.b_rss.median)
+            ratio_of = "{:.3f}".format
+            b_wall, b_rss = fmt_spread(result.b_wall), fmt_mib(result.b_rss.median)
+            ratio = fmt_spread(result.ratios, ratio_of)
+            cpu_ratio = fmt_spread(result.cpu_ratios, ratio_of)
         else:
-            b_wall = ratio = b_rss = "—"
+            b_wall = ratio = cpu_ratio = b_rss = "—"
         verdict = ", ".join("yes" if bar.met(result) else "**no**" for bar in row.bars)
-        lines.append(f"{head} {fmt_spread(result.a_wall)} | {b_wall} | {ratio} | "
-                     f"{fmt_mib(result.a_rss.median)} | {b_rss} | {bar_text} | {verdict or '—'} |")
+        lines.append(f"{head} {fmt_spread(result.a_wall)} | {b_wall} | {ratio} | {cpu_ratio} | "
+                     f"{fmt_mib(result.a_rss.median)} | {b_rss} | {bar_text} | "
+                     f"{verdict or '—'} |")
     return "\n".join(lines)
 
 
@@ -468,9 +484,10 @@ def machine_info(pairs, started, load_before, weft_commit):
         out = subprocess.run(argv, capture_output=True, text=True).stdout.splitlines()
         return out[0] if out else "?"
 
+    minutes = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds() / 60
     return "\n".join([
-        f"- Date: {started:%Y-%m-%d %H:%M} UTC; weft at `{commit}`; {pairs} pairs per row "
-        "(plus one unrecorded warm-up run of each command).",
+        f"- Date: {started:%Y-%m-%d %H:%M} UTC, {minutes:.1f} minutes; weft at `{commit}`; "
+        f"{pairs} pairs per row (plus one unrecorded warm-up run of each command).",
         f"- Machine: {cpu}, {os.cpu_count()} cores, {mem_kib / 1024 / 1024:.1f} GiB RAM, "
         f"{platform.system()} {platform.release()}.",
         f"- Load average before / after: {load_before} / {os.getloadavg()[0]:.2f}.",
@@ -541,7 +558,8 @@ def main(argv):
         return 1
     finally:
         bench.close()
-    write_report(out, results, machine_info(pairs, started, load_before, args.weft_commit), args.smoke)
+    info = machine_info(pairs, started, load_before, args.weft_commit)
+    write_report(out, results, info, args.smoke)
     print(f"table written to {out}")
     failed = [r for r in results if r.error]
     for result in failed:

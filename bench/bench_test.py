@@ -17,12 +17,14 @@ def case(label="a", argv=("true",), directory="/"):
 
 
 def result(a_walls, b_walls=None, a_rss=None, b_rss=None, bars=(), skip="", error=""):
+    """A RowResult whose CPU times are half the wall times."""
     a_rss = a_rss or [1024] * len(a_walls)
     row = bench.Row("shape: a vs b", case("a"), case("b") if b_walls else None, list(bars), skip)
-    r = bench.RowResult(row, [bench.Sample(w, m) for w, m in zip(a_walls, a_rss)], [], error)
+    r = bench.RowResult(row, [bench.Sample(w, m, w / 2) for w, m in zip(a_walls, a_rss)], [],
+                        error)
     if b_walls:
         b_rss = b_rss or [1024] * len(b_walls)
-        r.b = [bench.Sample(w, m) for w, m in zip(b_walls, b_rss)]
+        r.b = [bench.Sample(w, m, w / 2) for w, m in zip(b_walls, b_rss)]
     return r
 
 
@@ -46,7 +48,25 @@ class StatisticsTest(unittest.TestCase):
         self.assertEqual(r.ratio_median, 1.5)
         self.assertEqual(r.delta_median_s, 0.5)
         self.assertEqual(r.a_wall, bench.Spread(2.0, 1.5, 4.0))
+        self.assertEqual(r.cpu_ratios, bench.Spread(1.5, 1.0, 4.0))
         self.assertEqual(r.b_wall, bench.Spread(1.0, 1.0, 2.0))
+
+
+class StepFailureTest(unittest.TestCase):
+
+    def test_the_last_failed_line_of_the_output(self):
+        failure = ("weft: `weft start x.yaml` in /d failed (child 7 exited 1); its output:\n"
+                   "    step s0: failed 1ms (step has nothing to run)\n"
+                   "    DAG x  run 0192  failed in 2ms\n"
+                   "      !! s0    failed   1ms   step has nothing to run\n"
+                   "    trace 1234\n")
+        self.assertEqual(bench.step_failure(failure),
+                         "!! s0    failed   1ms   step has nothing to run")
+
+    def test_without_such_a_line_the_last_line_or_the_headline(self):
+        self.assertEqual(bench.step_failure("w: failed (x); its output:\n  boom\n  end\n"), "end")
+        self.assertEqual(bench.step_failure("w: failed (x); its output:\n"),
+                         "w: failed (x); its output:")
 
 
 class BarTest(unittest.TestCase):
@@ -72,14 +92,14 @@ class TableTest(unittest.TestCase):
                    b_rss=[1536] * 3, bars=[bench.Bar("ratio", 1.15, "≤ 15%")])
         line = bench.table([r]).splitlines()[2]
         self.assertEqual(line, "| shape: a vs b | a | b | 11.0 ms (10.0 ms–12.0 ms) | "
-                               "10.0 ms (10.0 ms–10.0 ms) | 1.100 (1.000–1.200) | 20.0 MiB | "
-                               "1.5 MiB | ≤ 15% | yes |")
+                               "10.0 ms (10.0 ms–10.0 ms) | 1.100 (1.000–1.200) | "
+                               "1.100 (1.000–1.200) | 20.0 MiB | 1.5 MiB | ≤ 15% | yes |")
 
     def test_unmet_bar_is_bold_and_single_rows_have_no_b(self):
         r = result([1.5, 2.5], bars=[bench.Bar("wall_ms", 1000, "< 1 s"),
                                      bench.Bar("rss_kib", 2048, "small")])
         line = bench.table([r]).splitlines()[2]
-        self.assertEqual(line, "| shape: a vs b | a | — | 2.00 s (1.50 s–2.50 s) | — | — | "
+        self.assertEqual(line, "| shape: a vs b | a | — | 2.00 s (1.50 s–2.50 s) | — | — | — | "
                                "1.0 MiB | — | < 1 s; small | **no**, yes |")
 
     def test_skipped_and_failed_rows_say_why(self):
@@ -147,6 +167,7 @@ class MeasureTest(unittest.TestCase):
         self.assertEqual(events, ["prepare", "check"])
         self.assertGreater(sample.wall_s, 0)
         self.assertGreater(sample.rss_kib, 0)
+        self.assertGreaterEqual(sample.cpu_s, 0)
         self.assertEqual(c.log.read_text(), "hello\n")
 
     def test_a_failing_command_raises_with_its_output(self):

@@ -9,13 +9,16 @@
 //             would (default: inherited)
 //   COMMAND   default `sh -c true`
 // On success prints one line and exits 0:
-//   floor: COUNT processes, PARALLEL at a time: WALL s (US us per process), peak RSS KIB KiB
-// where the peak RSS is that of the largest child (or descendant it waited for). Exits 1 after
+//   floor: COUNT processes, PARALLEL at a time: WALL s (US us per process), CPU CPU s,
+//   peak RSS KIB KiB
+// where CPU is the user + system time of the children and of the descendants they waited for,
+// and the peak RSS that of the largest of them. Exits 1 after
 // reporting the first child that failed (no new child starts after it), 2 on bad usage.
 //
 // bench/bench.py also runs every measured command (weft, make, ninja, this floor) as
 // `floor -n 1 -o LOG -- COMMAND...`: this process is small, so the peak RSS is the command's
-// own, and the wall time excludes the Python driver's costs.
+// own, the CPU time is the command's whole process tree, and the wall time excludes the Python
+// driver's costs.
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,7 +142,11 @@ int main(int argc, char** argv) {
   if (failures > 0) return 1;
   struct rusage usage;
   getrusage(RUSAGE_CHILDREN, &usage);
-  printf("floor: %ld processes, %ld at a time: %.6f s (%.1f us per process), peak RSS %ld KiB\n",
-         count, parallel, wall, count > 0 ? wall * 1e6 / (double)count : 0.0, usage.ru_maxrss);
+  double cpu = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+               (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  printf(
+      "floor: %ld processes, %ld at a time: %.6f s (%.1f us per process), CPU %.6f s, "
+      "peak RSS %ld KiB\n",
+      count, parallel, wall, count > 0 ? wall * 1e6 / (double)count : 0.0, cpu, usage.ru_maxrss);
   return 0;
 }

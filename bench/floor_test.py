@@ -27,7 +27,8 @@ class FloorTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(self.out.read_text(), "ran\n" * 4)
         self.assertRegex(result.stdout, r"^floor: 4 processes, 1 at a time: [0-9.]+ s "
-                                        r"\([0-9.]+ us per process\), peak RSS [1-9][0-9]* KiB\n$")
+                                        r"\([0-9.]+ us per process\), CPU [0-9.]+ s, "
+                                        r"peak RSS [1-9][0-9]* KiB\n$")
 
     def test_default_command_is_sh_c_true(self):
         result = run_floor("-n", "2")
@@ -52,6 +53,14 @@ class FloorTest(unittest.TestCase):
         result = run_floor("-n", "1", "-o", str(self.out), "--", "sh", "-c", "echo o; echo e >&2")
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(self.out.read_text(), "before\no\ne\n")
+
+    def test_cpu_is_the_childrens(self):
+        # A child that spins for a while of CPU reports at least that much.
+        result = run_floor("-n", "1", "--", "python3", "-c",
+                           "import time\nend = time.process_time() + 0.2\n"
+                           "while time.process_time() < end: pass")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertGreaterEqual(float(re.search(r"CPU ([0-9.]+) s", result.stdout)[1]), 0.2)
 
     def test_peak_rss_is_the_childs(self):
         # A child that touches 64 MiB reports at least that much; floor itself is small.
