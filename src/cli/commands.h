@@ -21,8 +21,11 @@ struct StartFlags {
   std::string params_text;          // --params
   std::string run_id;               // --run-id; "" = new
   bool quiet = false;
-  std::string parent;  // --parent NAME:ID (nested runs)
-  std::string root;    // --root NAME:ID
+  std::string parent;       // --parent NAME:ID (nested runs)
+  std::string root;         // --root NAME:ID
+  std::string parent_step;  // --parent-step: the parent's step that runs this one
+  std::string document;     // --document NAME: a DAG of the file other than its first
+  std::string parent_otel;  // --parent-otel FILE: the parent's otel block, under this DAG's
 };
 
 int Start(const StartFlags& flags);

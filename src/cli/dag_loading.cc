@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "cli/paths.h"
+#include "dag/base_merge.h"
 #include "dag/loader.h"
 #include "eval/params.h"
 #include "eval/variables.h"
@@ -47,7 +49,8 @@ bool ParseOverrides(const StartFlags& flags, std::vector<eval::Param>* out) {
 
 }  // namespace
 
-std::shared_ptr<const dag::Dag> LoadDag(const LoadFlags& flags, const std::string& arg) {
+std::shared_ptr<const dag::Dag> LoadDag(const LoadFlags& flags, const std::string& arg,
+                                        bool root_run) {
   std::string tried;
   std::string file = ResolveDagFile(arg, DagsDir(flags, WeftHome()), &tried);
   if (file.empty()) {
@@ -56,6 +59,7 @@ std::shared_ptr<const dag::Dag> LoadDag(const LoadFlags& flags, const std::strin
   }
   dag::LoadOptions options;
   options.base_file = flags.base_file.empty() ? dag::DefaultBaseFile() : flags.base_file;
+  options.root_run = root_run;
   dag::LoadResult result = dag::LoadFile(file, options);
   PrintDiagnostics(result.warnings);
   PrintDiagnostics(result.errors);
@@ -64,8 +68,32 @@ std::shared_ptr<const dag::Dag> LoadDag(const LoadFlags& flags, const std::strin
 }
 
 bool PrepareRun(const StartFlags& flags, const std::string& home, PreparedRun* out, bool dry) {
-  out->dag = LoadDag(flags.load, flags.dag);
-  if (!out->dag) return false;
+  std::shared_ptr<const dag::Dag> file_dag = LoadDag(flags.load, flags.dag, flags.parent.empty());
+  if (!file_dag) return false;
+  out->file = file_dag->file;
+  out->dag = file_dag;
+  out->sub_dags = {out->file, {}, "", DagsDir(flags.load, home)};
+  for (const auto& local : file_dag->local_dags) out->sub_dags.local_names.push_back(local->name);
+  if (!flags.document.empty()) {
+    auto local = std::find_if(file_dag->local_dags.begin(), file_dag->local_dags.end(),
+                              [&](const auto& d) { return d->name == flags.document; });
+    if (local == file_dag->local_dags.end()) {
+      fmt::print(stderr, "weft: {}: no DAG named `{}` in this file\n", out->file, flags.document);
+      return false;
+    }
+    out->dag = *local;
+  }
+  if (!flags.parent_otel.empty()) {
+    std::string error;
+    std::optional<dag::OtelConfig> inherited = ReadParentOtel(flags.parent_otel, &error);
+    if (!inherited) {
+      fmt::print(stderr, "weft: {}\n", error);
+      return false;
+    }
+    auto merged = std::make_shared<dag::Dag>(*out->dag);
+    dag::MergeOtel(*inherited, merged->otel);
+    out->dag = merged;
+  }
   const dag::Dag& dag = *out->dag;
   std::vector<eval::Param> overrides;
   if (!ParseOverrides(flags, &overrides)) return false;
@@ -73,11 +101,18 @@ bool PrepareRun(const StartFlags& flags, const std::string& home, PreparedRun* o
   out->run_id = flags.run_id.empty() ? NewRunId() : flags.run_id;
   out->run_dir =
       dry ? home + "/runs/" + dag.name + "/" + out->run_id : RunDir(home, dag.name, out->run_id);
-  std::filesystem::path dag_dir = std::filesystem::path(dag.file).parent_path();
+  std::filesystem::path dag_dir = std::filesystem::path(out->file).parent_path();
   std::filesystem::path working_dir =
       dag.working_dir.empty() ? dag_dir : std::filesystem::path(dag.working_dir);
   if (working_dir.is_relative()) working_dir = dag_dir / working_dir;
   out->working_dir = working_dir.lexically_normal().string();
+  out->sub_dags.working_dir = out->working_dir;
+  std::vector<dag::Diagnostic> missing = CheckSubDags(dag, out->sub_dags);
+  PrintDiagnostics(missing);
+  if (!missing.empty()) {
+    if (!dry) std::filesystem::remove_all(out->run_dir);
+    return false;
+  }
   const char* shell = std::getenv("SHELL");
   out->default_shell = shell != nullptr ? shell : "";
 

@@ -52,6 +52,10 @@ Examples:
   start_cmd->add_flag("--quiet,-q", start.quiet, "plain lines, no live view");
   start_cmd->add_option("--parent", start.parent, "NAME:ID of the calling run (nested DAGs)");
   start_cmd->add_option("--root", start.root, "NAME:ID of the top run (nested DAGs)");
+  // Set by a parent weft for the runs it starts; not for people.
+  start_cmd->add_option("--parent-step", start.parent_step)->group("");
+  start_cmd->add_option("--document", start.document)->group("");
+  start_cmd->add_option("--parent-otel", start.parent_otel)->group("");
   AddLoadFlags(start_cmd, &start.load);
   start_cmd->callback([&] { exit_code = weft::cli::Start(start); });
 

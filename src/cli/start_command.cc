@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -11,8 +12,10 @@
 #include "cli/dag_loading.h"
 #include "cli/paths.h"
 #include "cli/run_tracing.h"
+#include "cli/sub_dag.h"
 #include "cli/terminal_view.h"
 #include "engine/dag_run.h"
+#include "eval/run_scope.h"
 #include "store/run_store.h"
 #include "store/store_observer.h"
 
@@ -50,6 +53,32 @@ std::string DescribeTracing(const trace::otlp::ExportConfig& config) {
   return out;
 }
 
+bool HasCallSteps(const dag::Dag& dag) {
+  return std::any_of(dag.steps.begin(), dag.steps.end(), [](const auto& s) { return s.call; });
+}
+
+std::string ThisExecutable() {
+  std::error_code ec;
+  std::string path = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  return ec ? "weft" : path;
+}
+
+// What a child run prints on stdout for its calling step (§4): one JSON object in one write,
+// so the results of a fan-out's children, appending to the same log, never interleave.
+void PrintChildResult(const engine::RunInfo& info) {
+  nlohmann::json outputs = nlohmann::json::object();
+  for (const auto& [name, value] : info.outputs) outputs[name] = value;
+  nlohmann::json params = nlohmann::json::parse(info.params_json, nullptr, false);
+  nlohmann::json result = {{"name", info.dag->name},
+                           {"run_id", info.run_id},
+                           {"status", engine::ToString(info.status)},
+                           {"params", params.is_discarded() ? nlohmann::json::object() : params},
+                           {"outputs", outputs}};
+  std::string line = result.dump() + "\n";
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int Start(const StartFlags& flags) {
@@ -85,15 +114,37 @@ int Start(const StartFlags& flags) {
     fmt::print(stderr, "weft: {}\n", e.what());
     return 2;
   }
-  store::StoreObserver recorder(*store);
+  store::StoreObserver recorder(*store, flags.parent_step);
 
+  // A child run's stdout is its calling step's: it carries the result, progress goes to stderr.
+  const bool child = info.parent.has_value();
   engine::EventLoop loop;
-  bool terminal = isatty(STDOUT_FILENO) == 1 && !flags.quiet;
-  TerminalView view(stdout, terminal ? TerminalView::Mode::kLive : TerminalView::Mode::kPlain, loop,
+  bool terminal = !child && isatty(STDOUT_FILENO) == 1 && !flags.quiet;
+  TerminalView view(child ? stderr : stdout,
+                    terminal ? TerminalView::Mode::kLive : TerminalView::Mode::kPlain, loop,
                     terminal);
 
-  engine::DagRun run(std::move(info), prepared.scope.variables,
-                     engine::RunSettings{prepared.working_dir, prepared.default_shell, {}}, loop);
+  engine::RunSettings settings{prepared.working_dir, prepared.default_shell, {}};
+  ChildRunContext children;
+  if (HasCallSteps(dag)) {
+    children.weft = ThisExecutable();
+    children.scope = prepared.sub_dags;
+    children.parent = {dag.name, info.run_id};
+    children.root = info.root ? *info.root : children.parent;
+    children.base_file = flags.load.base_file;
+    children.dags_dir = flags.load.dags_dir;
+    children.parent_otel = WriteParentOtel(
+        eval::ExpandOtelConfig(dag.otel, prepared.scope.variables), prepared.run_dir, &error);
+    if (!error.empty()) {
+      fmt::print(stderr, "weft: {}\n", error);
+      return 2;
+    }
+    settings.sub_dag_command = [&children](const dag::Step& step, const eval::Variables& vars,
+                                           std::vector<std::string>* argv, std::string* error) {
+      return ChildCommand(children, step, vars, argv, error);
+    };
+  }
+  engine::DagRun run(std::move(info), prepared.scope.variables, std::move(settings), loop);
   run.AddObserver(tracing->observer());
   run.AddObserver(&recorder);
   run.AddObserver(&view);
@@ -118,6 +169,7 @@ int Start(const StartFlags& flags) {
     fmt::print(stderr, "weft: the record of run {} of `{}` in {} is incomplete (see above)\n",
                run.info().run_id, dag.name, store->path());
   }
+  if (child) PrintChildResult(run.info());
   return status == engine::Status::kSucceeded ? 0 : 1;
 }
 

@@ -45,6 +45,21 @@ void InheritKeys(const Map& from, Map& to) {
   to.insert(from.begin(), from.end());
 }
 
+void MergeHandlers(const HandlerOn& from, HandlerOn& to) {
+  Inherit(from.init, to.init);
+  Inherit(from.success, to.success);
+  Inherit(from.failure, to.failure);
+  Inherit(from.abort, to.abort);
+  Inherit(from.exit, to.exit);
+}
+
+template <typename T>
+void Prepend(const std::vector<T>& from, std::vector<T>& to) {
+  to.insert(to.begin(), from.begin(), from.end());
+}
+
+}  // namespace
+
 void MergeOtel(const OtelConfig& from, OtelConfig& to) {
   Inherit(from.enabled, to.enabled);
   Inherit(from.endpoint, to.endpoint);
@@ -60,21 +75,6 @@ void MergeOtel(const OtelConfig& from, OtelConfig& to) {
   InheritKeys(from.headers, to.headers);
   InheritKeys(from.resource, to.resource);
 }
-
-void MergeHandlers(const HandlerOn& from, HandlerOn& to) {
-  Inherit(from.init, to.init);
-  Inherit(from.success, to.success);
-  Inherit(from.failure, to.failure);
-  Inherit(from.abort, to.abort);
-  Inherit(from.exit, to.exit);
-}
-
-template <typename T>
-void Prepend(const std::vector<T>& from, std::vector<T>& to) {
-  to.insert(to.begin(), from.begin(), from.end());
-}
-
-}  // namespace
 
 void MergeBase(const DagDraft& base, bool with_handlers, DagDraft& dag) {
   for (const InheritedField& field : kInheritedFields) {

@@ -15,4 +15,8 @@ namespace weft::dag {
 // handler (base `failure` + DAG `exit` gives both).
 void MergeBase(const DagDraft& base, bool with_handlers, DagDraft& dag);
 
+// `from` under `to`, field by field (headers and resource key by key); what `to` sets wins.
+// Also how a child run takes its parent's tracing settings (§4, §5.1).
+void MergeOtel(const OtelConfig& from, OtelConfig& to);
+
 }  // namespace weft::dag
