@@ -164,8 +164,14 @@ def measure(case, floor):
                              start_new_session=True)
     timer = threading.Timer(RUN_TIMEOUT_S, os.killpg, (child.pid, signal.SIGKILL))
     timer.start()
-    summary, why = child.communicate()
-    timer.cancel()
+    try:
+        summary, why = child.communicate()
+    except BaseException:  # the benchmark is being stopped: so is the command
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+        raise
+    finally:
+        timer.cancel()
     if child.returncode != 0:
         why = why.strip().removeprefix("floor: ") or f"killed after {RUN_TIMEOUT_S} s"
         raise CommandFailed(f"{case.label}: `{' '.join(argv[6:])}` in {case.cwd} failed "
@@ -533,6 +539,8 @@ def main(argv):
             parser.error(f"{tool} is not an executable here (the benchmarks need make, "
                          "ninja, node and the built weft and floor)")
 
+    # A stopped benchmark still stops the receiver it started (the `finally` below).
+    signal.signal(signal.SIGTERM, lambda signo, frame: sys.exit(128 + signo))
     work = pathlib.Path(tempfile.mkdtemp(prefix="weft-bench-"))
     (work / "logs").mkdir()
     out = pathlib.Path(args.out) if args.out else (
@@ -554,8 +562,12 @@ def main(argv):
             print(row.skip or ("FAILED" if result.error else fmt_spread(result.a_wall)),
                   flush=True)
     except CommandFailed as failure:
-        print(f"bench: {failure}", file=sys.stderr)
+        print(f"bench: {failure}\nwork directory kept: {work}", file=sys.stderr)
         return 1
+    except SystemExit:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        raise
     finally:
         bench.close()
     info = machine_info(pairs, started, load_before, args.weft_commit)
