@@ -57,18 +57,20 @@ const nlohmann::json* Walk(const nlohmann::json& doc, std::string_view path) {
 class Expander {
  public:
   Expander(std::string_view text, const Variables& vars, const ExpandOptions& options)
-      : text_(text), vars_(vars), shell_(options.respect_single_quotes) {}
+      : text_(text),
+        vars_(vars),
+        shell_(options.respect_single_quotes),
+        shell_env_(options.respect_single_quotes && options.shell_reads_environment) {}
 
   std::string Run() {
     out_.reserve(text_.size());
-    bool in_double_quotes = false;
     std::size_t i = 0;
     while (i < text_.size()) {
       const char c = text_[i];
-      if (shell_ && c == '\'' && !in_double_quotes) {
+      if (shell_ && c == '\'' && !in_double_quotes_) {
         i = CopySingleQuoted(i);
       } else if (shell_ && c == '"') {
-        in_double_quotes = !in_double_quotes;
+        in_double_quotes_ = !in_double_quotes_;
         out_.push_back(c);
         ++i;
       } else if (c == '\\' && i + 1 < text_.size()) {
@@ -103,8 +105,10 @@ class Expander {
         out_.push_back('$');
         return start;
       }
-      if (!AppendBraced(text_.substr(start + 1, close - start - 1)))
+      const std::string_view content = text_.substr(start + 1, close - start - 1);
+      if ((shell_env_ && IsVariableName(content)) || !AppendBraced(content)) {
         out_.append(text_.substr(dollar, close + 1 - dollar));
+      }
       return close + 1;
     }
     std::size_t end = start;
@@ -117,8 +121,10 @@ class Expander {
       out_.push_back('$');
       return start;
     }
-    if (const std::string* value = vars_.Find(text_.substr(start, end - start))) {
-      out_.append(*value);
+    const std::string_view name = text_.substr(start, end - start);
+    const std::string* value = shell_env_ && IsNameStart(name[0]) ? nullptr : vars_.Find(name);
+    if (value != nullptr) {
+      AppendValue(*value);
     } else {
       out_.append(text_.substr(dollar, end - dollar));
     }
@@ -134,10 +140,33 @@ class Expander {
     return next_close_;
   }
 
+  // Inserts a value into the output; in shell text read by the shell, quoted so that the shell
+  // takes it as one literal word (or part of one).
+  void AppendValue(std::string_view value) {
+    if (!shell_env_) {
+      out_.append(value);
+    } else if (in_double_quotes_) {
+      for (char c : value) {
+        if (c == '$' || c == '`' || c == '"' || c == '\\') out_.push_back('\\');
+        out_.push_back(c);
+      }
+    } else {
+      out_.push_back('\'');
+      for (char c : value) {
+        if (c == '\'') {
+          out_.append("'\\''");
+        } else {
+          out_.push_back(c);
+        }
+      }
+      out_.push_back('\'');
+    }
+  }
+
   // Appends the value of ${content}; false when it names nothing.
   bool AppendBraced(std::string_view content) {
     if (const std::string* value = vars_.Find(content)) {
-      out_.append(*value);
+      AppendValue(*value);
       return true;
     }
     if (IsVariableName(content) || IsNumber(content)) return false;
@@ -162,9 +191,9 @@ class Expander {
     const nlohmann::json* node = Walk(*doc, content.substr(split));
     if (!node) return false;
     if (node->is_string()) {
-      out_.append(node->get_ref<const std::string&>());
+      AppendValue(node->get_ref<const std::string&>());
     } else {
-      out_.append(node->dump());
+      AppendValue(node->dump());
     }
     return true;
   }
@@ -184,6 +213,8 @@ class Expander {
   std::string_view text_;
   const Variables& vars_;
   const bool shell_;
+  const bool shell_env_;
+  bool in_double_quotes_ = false;
   std::string out_;
   std::size_t next_close_ = 0;
   std::unordered_map<std::string_view, std::optional<nlohmann::json>> json_;

@@ -15,6 +15,14 @@ struct ExpandOptions {
   // shell removes the backslash itself and prints a literal `$`, and a backslash-escaped quote
   // opens no quoted section.
   bool respect_single_quotes = false;
+  // With respect_single_quotes, for text a POSIX shell runs (sh, bash, dash...) with every
+  // variable in its environment. A value must then stay data to the shell: a param holding
+  // `$(rm -rf ~)`, `; reboot` or a stray quote is never run or re-parsed. So $NAME and ${NAME}
+  // of a plain name are left for the shell to expand from its environment (word splitting and
+  // globbing of unquoted references behave as in any shell script), and every other value
+  // (positional params, dotted names, JSON paths) is inserted quoted for where it lands:
+  // '...' outside double quotes, backslash-escaped inside them.
+  bool shell_reads_environment = false;
 };
 
 // Replaces, in one left-to-right pass:

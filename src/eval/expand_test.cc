@@ -1,8 +1,14 @@
 #include "eval/expand.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
+
+#include "eval/command_substitution.h"
+#include "eval/scratch_dir.h"
 
 namespace weft::eval {
 namespace {
@@ -25,6 +31,10 @@ class ExpandTest : public ::testing::Test {
   std::string Plain(std::string_view text) { return Expand(text, vars_); }
   std::string Shell(std::string_view text) {
     return Expand(text, vars_, ExpandOptions{.respect_single_quotes = true});
+  }
+  std::string ShellWithEnvironment(std::string_view text) {
+    return Expand(text, vars_,
+                  ExpandOptions{.respect_single_quotes = true, .shell_reads_environment = true});
   }
 
   Variables vars_;
@@ -148,6 +158,43 @@ TEST_F(ExpandTest, InsertedValuesAreNotExpandedAgain) {
 TEST_F(ExpandTest, JsonStringValueIsNotExpandedAgain) {
   vars_.Set("K", R"({"v":"${A}"})");
   EXPECT_EQ(Plain("${K.v}"), "${A}");
+}
+
+TEST_F(ExpandTest, ShellReadingTheEnvironmentExpandsPlainNamesItself) {
+  EXPECT_EQ(ShellWithEnvironment("echo $A ${A} \"$AB\" ${NOPE} '$A'"),
+            "echo $A ${A} \"$AB\" ${NOPE} '$A'");
+}
+
+TEST_F(ExpandTest, ShellReadingTheEnvironmentGetsOtherValuesQuoted) {
+  vars_.Set("1", "it's $(x)");
+  EXPECT_EQ(ShellWithEnvironment("echo $1 ${J.s} ${step.stdout} ${J.a}"),
+            R"(echo 'it'\''s $(x)' 'str' '/logs/step.out' '{"b":"deep","n":7}')");
+  EXPECT_EQ(ShellWithEnvironment(R"(echo "$1 ${J.s}")"), R"(echo "it's \$(x) str")");
+}
+
+TEST_F(ExpandTest, ShellReadingTheEnvironmentNeedsShellText) {
+  EXPECT_EQ(Expand("$A $1", vars_, ExpandOptions{.shell_reads_environment = true}), "alpha one");
+}
+
+// The point of shell_reads_environment: whatever a value holds, the shell prints it back
+// verbatim and runs none of it.
+TEST_F(ExpandTest, ValuesHoldingShellCodeStayDataWhenTheShellRunsTheText) {
+  ScratchDir dir;
+  const std::string marker = (dir.path() / "ran").string();
+  const std::string code =
+      "$(touch " + marker + ") `touch " + marker + "` ; touch " + marker + " ' \" \\ ${A} $A";
+  vars_.Set("A", code);
+  vars_.Set("1", code);
+  vars_.Set("J", nlohmann::json({{"v", code}}).dump());
+  for (const char* command :
+       {"printf '%s|' $A", "printf '%s|' \"$A\"", "printf '%s|' ${A}", "printf '%s|' \"${1}\"",
+        "printf '%s|' $1", "printf '%s|' ${J.v}", "printf '%s|' \"${J.v}\""}) {
+    std::string error;
+    auto out = RunForOutput(ShellWithEnvironment(command), ToEnvp(vars_), {}, &error);
+    ASSERT_TRUE(out.has_value()) << command << ": " << error;
+    EXPECT_THAT(*out, ::testing::HasSubstr("`touch")) << command;
+    EXPECT_FALSE(std::filesystem::exists(marker)) << command;
+  }
 }
 
 }  // namespace
