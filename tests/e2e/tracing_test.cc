@@ -391,5 +391,89 @@ INSTANTIATE_TEST_SUITE_P(
                       Transport{"http_json", &HttpJsonOtel, "http/json"}),
     [](const ::testing::TestParamInfo<Transport>& info) { return info.param.label; });
 
+// Handlers get spans of their own, and what went wrong on the way shows as span events.
+TEST(TracingFailureTest, HandlerSpansAndRetryTimeoutEvents) {
+  OtlpReceiver receiver;
+  ASSERT_TRUE(receiver.started());
+  WeftHome home;
+  std::string counter = home.WriteFile("count", "0");
+  std::string dag = home.WriteFile("events.yaml", R"(name: events
+type: graph
+otel:
+  enabled: true
+  endpoint: "127.0.0.1:)" + std::to_string(receiver.grpc_port()) +
+                                                      R"("
+  insecure: true
+handler_on:
+  failure:
+    command: echo failure handler
+  exit:
+    command: echo exit handler
+steps:
+  - name: flaky
+    command: n=$(cat )" + counter + R"(); echo $((n+1)) > )" +
+                                                      counter + R"(; [ $n -ge 1 ] || exit 7
+    retry_policy:
+      limit: 2
+  - name: slow
+    command: sleep 300
+    timeout_sec: 1
+)");
+  Result r = home.Run({"start", "--quiet", dag});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  std::vector<json> spans = ReceivedSpans(receiver);
+  const json* root = SpanNamed(spans, "DAG: events");
+  const json* flaky = SpanNamed(spans, "Step: flaky");
+  const json* slow = SpanNamed(spans, "Step: slow");
+  const json* failure = SpanNamed(spans, "Step: onFailure");
+  const json* exit = SpanNamed(spans, "Step: onExit");
+  ASSERT_TRUE(root && flaky && slow && failure && exit);
+  EXPECT_EQ(Attr(*flaky, "step.retry_count")["value"], "1");
+  ASSERT_EQ((*flaky)["events"].size(), 1u);
+  const json& retry = (*flaky)["events"][0];
+  EXPECT_EQ(retry["name"], "retry");
+  EXPECT_EQ(retry["attributes"]["attempt"]["value"], "1");
+  EXPECT_EQ(retry["attributes"]["exit_code"]["value"], "7");
+  EXPECT_EQ((*slow)["events"].at(0)["name"], "timeout");
+  EXPECT_EQ(Attr(*slow, "step.exit_code")["value"], "124");
+  EXPECT_EQ(Attr(*slow, "cicd.pipeline.task.run.result")["value"], "timeout");
+  EXPECT_EQ(Attr(*failure, "step.handler")["value"], "failure");
+  EXPECT_EQ(Attr(*exit, "step.handler")["value"], "exit");
+  for (const json* handler : {failure, exit}) {
+    EXPECT_EQ((*handler)["parentSpanId"], (*root)["spanId"]);
+    EXPECT_EQ(Attr(*handler, "step.status")["value"], "succeeded");
+  }
+}
+
+// TLS with the CA of the DAG's `certificate`, a client certificate for mutual TLS, and gzip:
+// the DAG fields reach the wire through the real binary.
+TEST(TracingTlsTest, MutualTlsWithGzipThroughTheBinary) {
+  OtlpReceiver receiver(trace::otlp::testing::ReceiverOptions().Tls("mtls"));
+  ASSERT_TRUE(receiver.started());
+  WeftHome home;
+  auto certs = OtlpReceiver::CertsDir();
+  std::string dag = home.WriteFile("secure.yaml", R"(name: secure
+otel:
+  enabled: true
+  endpoint: "https://localhost:)" + std::to_string(receiver.grpc_port()) +
+                                                      R"("
+  certificate: )" + (certs / "ca.pem").string() + R"(
+  client_certificate: )" + (certs / "client.pem").string() +
+                                                      R"(
+  client_key: )" + (certs / "client-key.pem").string() +
+                                                      R"(
+  compression: gzip
+steps:
+  - name: only
+    command: "true"
+)");
+  Result r = home.Run({"start", "--quiet", dag});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<json> spans = ReceivedSpans(receiver);
+  EXPECT_EQ(spans.size(), 2u);
+  ASSERT_FALSE(receiver.Requests().empty());
+  EXPECT_EQ(receiver.Requests()[0]["headers"]["grpc-encoding"], "gzip");
+}
+
 }  // namespace
 }  // namespace weft::e2e
