@@ -29,6 +29,18 @@ struct StartFlags {
 };
 
 int Start(const StartFlags& flags);
+
+// `weft retry DAG --run-id ID [--step NAME]`: the same run id again, a new attempt. Without
+// --step every step that did not succeed runs again and succeeded ones keep their outputs;
+// with it only that step runs again.
+struct RetryFlags {
+  LoadFlags load;
+  std::string dag;
+  std::string run_id;
+  std::string step;
+  bool quiet = false;
+};
+int Retry(const RetryFlags& flags);
 int Dry(const StartFlags& flags);
 int Validate(const LoadFlags& flags, const std::vector<std::string>& dags);
 

@@ -130,6 +130,22 @@ Examples:
   trace_cmd->add_option("--run-id", trace.run_id, "a run id (default: the latest run)");
   trace_cmd->callback([&] { exit_code = weft::cli::Trace(trace); });
 
+  weft::cli::RetryFlags retry;
+  auto* retry_cmd =
+      app.add_subcommand("retry", "Run a finished run again: its failed steps, or one");
+  retry_cmd->footer(R"(
+The run keeps its id and counts a new attempt; steps that succeeded keep their outputs.
+
+Examples:
+  weft retry etl --run-id 0192c3a4-...
+  weft retry etl --run-id 0192c3a4-... --step load)");
+  retry_cmd->add_option("dag", retry.dag, "DAG file, or name in the DAGs dir")->required();
+  retry_cmd->add_option("--run-id", retry.run_id, "the run to retry")->required();
+  retry_cmd->add_option("--step", retry.step, "run only this step again");
+  retry_cmd->add_flag("--quiet,-q", retry.quiet, "plain lines, no live view");
+  AddLoadFlags(retry_cmd, &retry.load);
+  retry_cmd->callback([&] { exit_code = weft::cli::Retry(retry); });
+
   weft::cli::QueryFlags stop;
   auto* stop_cmd = app.add_subcommand("stop", "Stop a running DAG and wait until it has stopped");
   stop_cmd->footer(R"(

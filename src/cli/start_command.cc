@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/dag_loading.h"
 #include "cli/paths.h"
+#include "cli/run_lookup.h"
 #include "cli/run_tracing.h"
 #include "cli/sub_dag.h"
 #include "cli/terminal_view.h"
@@ -79,9 +80,9 @@ void PrintChildResult(const engine::RunInfo& info) {
   std::fflush(stdout);
 }
 
-}  // namespace
-
-int Start(const StartFlags& flags) {
+// Starts the run and waits for its end; `kept` are steps of an earlier attempt that settle as
+// they did (weft retry).
+int RunDag(const StartFlags& flags, std::vector<engine::PriorStep> kept) {
   PreparedRun prepared;
   std::string home = WeftHome();
   if (!PrepareRun(flags, home, &prepared)) return 2;
@@ -145,6 +146,7 @@ int Start(const StartFlags& flags) {
     };
   }
   engine::DagRun run(std::move(info), prepared.scope.variables, std::move(settings), loop);
+  run.KeepPriorSteps(std::move(kept));
   run.AddObserver(tracing->observer());
   run.AddObserver(&recorder);
   run.AddObserver(&view);
@@ -171,6 +173,80 @@ int Start(const StartFlags& flags) {
   }
   if (child) PrintChildResult(run.info());
   return status == engine::Status::kSucceeded ? 0 : 1;
+}
+
+}  // namespace
+
+int Start(const StartFlags& flags) { return RunDag(flags, {}); }
+
+int Retry(const RetryFlags& flags) {
+  StartFlags start;
+  start.load = flags.load;
+  start.dag = flags.dag;
+  start.run_id = flags.run_id;
+  start.quiet = flags.quiet;
+  std::vector<engine::PriorStep> kept;
+  try {
+    store::RunStore store(WeftHome());
+    std::optional<store::RunRecord> run = FindRun(store, DagName(flags.dag), flags.run_id);
+    if (!run) return 1;
+    if (run->status == engine::Status::kRunning) {
+      fmt::print(stderr, "weft: run {} of `{}` is still running; stop it first\n", run->run_id,
+                 run->dag_name);
+      return 1;
+    }
+    // The same params as before, as the words after `--`.
+    auto params = nlohmann::json::parse(run->params_json, nullptr, false);
+    if (params.is_object()) {
+      for (const auto& [name, value] : params.items()) {
+        std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+        bool positional =
+            !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
+        start.params.push_back(positional ? text : name + "=" + text);
+      }
+    }
+    if (run->parent) start.parent = run->parent->name + ":" + run->parent->run_id;
+    if (run->root) start.root = run->root->name + ":" + run->root->run_id;
+    start.parent_step = run->parent_step;
+    store::Outputs outputs = store.RunOutputs(run->ref());
+    std::vector<store::StepRecord> steps = store.Steps(run->ref());
+    bool found = flags.step.empty();
+    for (const store::StepRecord& step : steps) {
+      if (step.handler != engine::HandlerKind::kNone) continue;
+      found |= step.name == flags.step;
+      bool again =
+          flags.step.empty() ? step.status != engine::Status::kSucceeded : step.name == flags.step;
+      if (again) continue;
+      engine::PriorStep prior{static_cast<std::uint32_t>(step.index),
+                              step.status,
+                              step.exit_code,
+                              step.started_at_ns,
+                              step.finished_at_ns,
+                              step.retry_count,
+                              step.error,
+                              ""};
+      kept.push_back(std::move(prior));
+    }
+    if (!found) {
+      fmt::print(stderr, "weft: run {} of `{}` has no step `{}`\n", run->run_id, run->dag_name,
+                 flags.step);
+      return 1;
+    }
+    // A kept step's output is the value stored under its output name.
+    std::shared_ptr<const dag::Dag> dag = LoadDag(flags.load, flags.dag);
+    if (!dag) return 2;
+    for (engine::PriorStep& prior : kept) {
+      if (prior.index >= dag->steps.size()) continue;
+      const std::string& name = dag->steps[prior.index].output;
+      for (const auto& [key, value] : outputs) {
+        if (!name.empty() && key == name) prior.output = value;
+      }
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "weft: {}\n", e.what());
+    return 2;
+  }
+  return RunDag(start, std::move(kept));
 }
 
 int Dry(const StartFlags& flags) {

@@ -287,10 +287,30 @@ std::optional<eval::Variables> DagRun::StepVariables(std::uint32_t step, std::st
                                   CommandsIn(settings_.working_dir), error);
 }
 
+void DagRun::KeepPriorSteps(std::vector<PriorStep> steps) {
+  for (PriorStep& prior : steps) {
+    if (prior.index < plan_.size()) kept_[prior.index] = std::move(prior);
+  }
+}
+
 void DagRun::StartStep(std::uint32_t step) {
   StepState& state = info_.steps[step];
   StepRun& run = runs_[step];
   const dag::Step& spec = *state.step;
+  if (auto kept = kept_.find(step); kept != kept_.end() && !IsHandler(step)) {
+    // As it ended before: its logs are still in the run directory, its output still holds.
+    const PriorStep& prior = kept->second;
+    state.exit_code = prior.exit_code;
+    state.retry_count = prior.retry_count;
+    state.started_at_ns = prior.started_at_ns;
+    if (!spec.output.empty() && prior.status == Status::kSucceeded) {
+      outputs_[step] = prior.output;
+      info_.outputs.emplace_back(spec.output, prior.output);
+    }
+    state.finished_at_ns = prior.finished_at_ns;
+    Settle(step, prior.status, prior.error);
+    return;
+  }
   state.status = Status::kRunning;
   state.started_at_ns = EventLoop::UnixNs();
   std::string error;
@@ -698,7 +718,7 @@ void DagRun::Settle(std::uint32_t step, Status status, std::string error) {
       state.step->continue_on->mark_success && ContinuesAfter(step)) {
     state.status = Status::kSucceeded;
   }
-  state.finished_at_ns = EventLoop::UnixNs();
+  if (!kept_.contains(step)) state.finished_at_ns = EventLoop::UnixNs();
   if (state.started_at_ns == 0) state.started_at_ns = state.finished_at_ns;
   // A settled step keeps only what observers and later steps read.
   run.vars.reset();

@@ -38,6 +38,19 @@ struct RunSettings {
   SubDagCommand sub_dag_command;  // unset: a call step fails with a clear error
 };
 
+// A step's outcome in an earlier attempt of the same run, which `weft retry` keeps instead of
+// running the step again.
+struct PriorStep {
+  std::uint32_t index = 0;  // in the DAG's steps
+  Status status = Status::kSucceeded;
+  int exit_code = -1;
+  std::int64_t started_at_ns = 0;
+  std::int64_t finished_at_ns = 0;
+  int retry_count = 0;
+  std::string error;
+  std::string output;  // the value its `output:` captured, if any
+};
+
 class DagRun {
  public:
   // `variables` is the run's scope (§2.6 up to dotenv); `info` carries the run id, run dir,
@@ -47,6 +60,9 @@ class DagRun {
   DagRun& operator=(const DagRun&) = delete;
 
   void AddObserver(RunObserver* observer) { observers_.push_back(observer); }
+
+  // Before Execute: these steps settle as they did before instead of running (§6 retry).
+  void KeepPriorSteps(std::vector<PriorStep> steps);
 
   // Runs every step to the end and returns the run's final status.
   Status Execute();
@@ -143,6 +159,7 @@ class DagRun {
   std::vector<std::uint32_t> settled_;  // settled steps whose dependents are not yet released
   std::unordered_map<pid_t, std::uint32_t> running_;
   std::unordered_map<std::uint32_t, EventLoop::TimerId> waiting_;  // steps between attempts
+  std::unordered_map<std::uint32_t, PriorStep> kept_;              // from an earlier attempt
   std::uint32_t settled_count_ = 0;                                // of the DAG's steps
 
   Phase phase_ = Phase::kDelay;

@@ -107,6 +107,7 @@ class DagRunTest : public ::testing::Test {
     EventLoop loop;
     run_ = std::make_unique<DagRun>(info, vars, RunSettings{dir_.string(), "", sub_dag_}, loop);
     run_->AddObserver(&recorder_);
+    run_->KeepPriorSteps(prior_);
     if (stop_on_start_) {
       recorder_.on_start = [this](std::size_t) { run_->RequestStop(); };
     }
@@ -152,6 +153,7 @@ class DagRunTest : public ::testing::Test {
 
   int counter_id_ = 0;
   SubDagCommand sub_dag_ = FakeChild;
+  std::vector<PriorStep> prior_;
 
   std::filesystem::path dir_;
   std::shared_ptr<dag::Dag> dag_;
@@ -629,6 +631,24 @@ TEST_F(DagRunTest, CallStepWithoutALauncherFailsClearly) {
   AddCall("sub", "child");
   EXPECT_EQ(Run(), Status::kFailed);
   EXPECT_EQ(State(0).error, "sub-DAG calls cannot run here");
+}
+
+TEST_F(DagRunTest, KeptStepsSettleAsBeforeWithTheirOutputsAndTheRestRuns) {
+  AddStep("done", "echo again").output = "V";
+  AddStep("failed", "echo got=$V", {0});
+  AddStep("after", "true", {1});
+  PriorStep done;
+  done.index = 0;
+  done.exit_code = 0;
+  done.started_at_ns = 1000;
+  done.finished_at_ns = 2000;
+  done.output = "from-before";
+  prior_ = {done};
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(ReadFile(State(0).stdout_file), "");  // not run again
+  EXPECT_EQ(State(0).finished_at_ns, 2000);
+  EXPECT_EQ(ReadFile(State(1).stdout_file), "got=from-before\n");
+  EXPECT_EQ(State(2).status, Status::kSucceeded);
 }
 
 }  // namespace

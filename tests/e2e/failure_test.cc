@@ -243,5 +243,46 @@ steps:
   EXPECT_EQ(StepNamed(status, "a")["status"], "aborted");
 }
 
+TEST(FailureHandlingTest, RetryRunsTheFailedStepsAgainUnderTheSameRunId) {
+  WeftHome home;
+  std::string marks = home.WriteFile("marks", "");
+  std::string gate = home.WriteFile("gate", "");
+  std::string dag = home.WriteFile("again.yaml", R"(name: again
+params:
+  - WHO: world
+steps:
+  - name: produce
+    command: echo produce >> )" + marks + R"(; echo "hello ${WHO}"
+    output: GREETING
+  - name: flaky
+    command: test -s )" + gate + R"( && echo "${GREETING}"
+  - name: last
+    command: echo last >> )" + marks + R"(
+)");
+  Result first = home.Run({"start", "--quiet", dag, "--", "WHO=weft"});
+  EXPECT_EQ(first.exit_code, 1);
+  json failed = StatusJson(home, "again");
+  EXPECT_EQ(failed["status"], "failed");
+  std::string run_id = failed["run_id"];
+
+  std::ofstream(gate) << "open";
+  Result retry = home.Run({"retry", "--quiet", dag, "--run-id", run_id});
+  EXPECT_EQ(retry.exit_code, 0) << retry.out << retry.err;
+  json again = StatusJson(home, "again");
+  EXPECT_EQ(again["run_id"], run_id);
+  EXPECT_EQ(again["status"], "succeeded");
+  EXPECT_EQ(again["params"]["WHO"], "weft");
+  // `produce` kept its result and output; only the failed step and the one after it ran.
+  EXPECT_EQ(ReadFile(marks), "produce\nlast\n");
+  EXPECT_EQ(ReadFile(StepNamed(again, "flaky")["stdout_file"]), "hello weft\n");
+
+  Result one = home.Run({"retry", "--quiet", dag, "--run-id", run_id, "--step", "last"});
+  EXPECT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(ReadFile(marks), "produce\nlast\nlast\n");
+  Result unknown = home.Run({"retry", dag, "--run-id", run_id, "--step", "nope"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("has no step `nope`"));
+}
+
 }  // namespace
 }  // namespace weft::e2e
