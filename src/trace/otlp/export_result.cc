@@ -37,6 +37,10 @@ constexpr std::array<std::string_view, 17> kGrpcCodeNames = {
 
 constexpr std::size_t kMaxMessage = 300;
 
+// A Retry-After further ahead than this is malformed: no collector means it, and a far date
+// would overflow the clock's nanoseconds.
+constexpr std::int64_t kMaxRetryAfterSeconds = 86'400 * 365;
+
 // Server text made safe for a one-line log entry.
 std::string Printable(std::string_view text) {
   std::string out;
@@ -211,16 +215,20 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
   if (std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c); })) {
     std::int64_t seconds = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (ec != std::errc() || seconds > 86'400 * 365) return std::nullopt;
+    if (ec != std::errc() || seconds > kMaxRetryAfterSeconds) return std::nullopt;
     return std::chrono::milliseconds(seconds * 1000);
   }
   // curl_getdate reads the three HTTP date forms (RFC 1123, RFC 850, asctime).
   std::string date(value);
   time_t when = curl_getdate(date.c_str(), nullptr);
   if (when == -1) return std::nullopt;
-  auto delay = std::chrono::system_clock::from_time_t(when) - now;
-  if (delay < std::chrono::milliseconds(0)) return std::chrono::milliseconds(0);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(delay);
+  // Compared in seconds first: only a date near `now` is converted to the clock's nanoseconds.
+  const std::int64_t now_seconds =
+      std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (when <= now_seconds) return std::chrono::milliseconds(0);
+  if (when - now_seconds > kMaxRetryAfterSeconds) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::from_time_t(when) - now);
 }
 
 }  // namespace weft::trace::otlp

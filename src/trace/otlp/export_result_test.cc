@@ -148,6 +148,21 @@ TEST(OtlpExportResultTest, RetryAfterSecondsAndHttpDates) {
   }
 }
 
+// Found by fuzz/otlp_response_fuzzer: a date centuries ahead overflowed the nanosecond clock.
+TEST(OtlpExportResultTest, RetryAfterFarAheadIsMalformed) {
+  using std::chrono::system_clock;
+  system_clock::time_point now = system_clock::from_time_t(1445412480);  // 21 Oct 2015
+  EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 4675 07:28:00 GMT", now), std::nullopt);
+  EXPECT_EQ(ParseRetryAfter("Fri, 21 Oct 2016 07:28:00 GMT", now), std::nullopt);  // a year + 1 day
+  EXPECT_EQ(ParseRetryAfter("Thu, 20 Oct 2016 07:28:00 GMT", now),
+            milliseconds(365LL * 86'400 * 1000));
+  EXPECT_EQ(ParseRetryAfter("Thu, 01 Jan 1970 00:00:00 GMT", now), milliseconds(0));
+  const ExportResult result =
+      ClassifyHttpResponse(429, "text/plain", "", "Wed, 21 Oct 4675 07:28:00 GMT", now);
+  EXPECT_EQ(result.outcome, ExportOutcome::kRetryable);
+  EXPECT_EQ(result.retry_delay, std::nullopt);
+}
+
 TEST(OtlpExportResultTest, OutcomeNames) {
   EXPECT_EQ(OutcomeName(ExportOutcome::kSuccess), "success");
   EXPECT_EQ(OutcomeName(ExportOutcome::kPartialSuccess), "partial success");
