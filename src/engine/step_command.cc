@@ -62,8 +62,6 @@ std::vector<std::string> SplitWords(const std::string& text) {
 
 bool BuildStepCommand(const dag::Dag& dag, const dag::Step& step, const eval::Variables& vars,
                       const StepCommandContext& context, StepCommand* out, std::string* error) {
-  eval::ExpandOptions in_shell{.respect_single_quotes = true};
-
   std::string working_dir =
       eval::Expand(step.working_dir.empty() ? context.dag_working_dir : step.working_dir, vars);
   std::filesystem::path dir(working_dir);
@@ -90,13 +88,21 @@ bool BuildStepCommand(const dag::Dag& dag, const dag::Step& step, const eval::Va
     if (IsShFamily(shell[0])) shell.push_back("-e");
   }
 
+  // Text a POSIX shell reads keeps values as data: the shell takes plain variables from its
+  // environment and every other value arrives quoted (eval::ExpandOptions).
+  auto read_by = [](const std::string& program) {
+    return eval::ExpandOptions{.respect_single_quotes = true,
+                               .shell_reads_environment = IsShFamily(program)};
+  };
   out->argvs.clear();
   if (!step.script.empty()) {
-    if (!WriteScript(context.script_path, eval::Expand(step.script, vars, in_shell), error)) {
-      return false;
-    }
     std::vector<std::string> argv =
         step.commands.empty() ? shell : SplitWords(eval::Expand(step.commands[0], vars));
+    const std::string& interpreter = argv.empty() ? shell[0] : argv[0];
+    if (!WriteScript(context.script_path, eval::Expand(step.script, vars, read_by(interpreter)),
+                     error)) {
+      return false;
+    }
     argv.push_back(context.script_path);
     out->argvs.push_back(std::move(argv));
     return true;
@@ -104,7 +110,7 @@ bool BuildStepCommand(const dag::Dag& dag, const dag::Step& step, const eval::Va
   for (const auto& command : step.commands) {
     std::vector<std::string> argv = shell;
     argv.push_back("-c");
-    argv.push_back(eval::Expand(command, vars, in_shell));
+    argv.push_back(eval::Expand(command, vars, read_by(shell[0])));
     out->argvs.push_back(std::move(argv));
   }
   if (out->argvs.empty()) {

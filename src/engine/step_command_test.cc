@@ -41,8 +41,26 @@ TEST_F(StepCommandTest, DefaultShellIsShWithErrexitAndVariablesExpanded) {
   step.commands = {"echo ${WHO} '$WHO' $UNKNOWN"};
   StepCommand cmd = Build(step);
   ASSERT_EQ(cmd.argvs.size(), 1u);
-  EXPECT_EQ(cmd.argvs[0], (Argv{"sh", "-e", "-c", "echo world '$WHO' $UNKNOWN"}));
+  // The shell reads WHO from the step's environment: the value is never shell text.
+  EXPECT_EQ(cmd.argvs[0], (Argv{"sh", "-e", "-c", "echo ${WHO} '$WHO' $UNKNOWN"}));
   EXPECT_EQ(cmd.working_dir, dir_.string());
+}
+
+TEST_F(StepCommandTest, ValuesTheShellCannotReadArriveQuoted) {
+  vars_.Set("x.output", "it's $(reboot)");
+  dag::Step step;
+  step.commands = {"echo ${x.output} \"${x.output}\""};
+  EXPECT_EQ(Build(step).argvs[0].back(), R"x(echo 'it'\''s $(reboot)' "it's \$(reboot)")x");
+}
+
+TEST_F(StepCommandTest, NonShellInterpreterGetsValuesAsWritten) {
+  dag::Step step;
+  step.commands = {"python3"};
+  step.script = "print(\"${WHO}\")";
+  Build(step);
+  std::ifstream script(dir_ / "step.sh");
+  std::string text((std::istreambuf_iterator<char>(script)), {});
+  EXPECT_EQ(text, "print(\"world\")");
 }
 
 TEST_F(StepCommandTest, ShellFromEnvironmentOfSameFamilyGetsErrexit) {
@@ -79,7 +97,7 @@ TEST_F(StepCommandTest, ScriptIsWrittenToAFileAndRunByTheShell) {
   std::ifstream in(context_.script_path);
   std::stringstream text;
   text << in.rdbuf();
-  EXPECT_EQ(text.str(), "echo world\necho done\n");
+  EXPECT_EQ(text.str(), "echo ${WHO}\necho done\n");
 }
 
 TEST_F(StepCommandTest, ScriptWithCommandUsesItAsInterpreter) {
