@@ -83,6 +83,9 @@ void StoreObserver::OnRunStarted(const engine::RunInfo& run) {
   started_ = false;
   finished_ = false;
   Publish(lock);
+  // The start is on disk before any step runs: a weft killed from then on leaves a run the next
+  // reader finds and marks failed, never no run at all. One commit per run.
+  Flush();
 }
 
 void StoreObserver::OnStepChanged(const engine::RunInfo& run, std::size_t step) {
