@@ -26,20 +26,6 @@ namespace {
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
-json StatusJson(const WeftHome& home, const std::string& dag) {
-  Result r = home.Run({"status", dag, "--json"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return json::parse(r.out);
-}
-
-json StepNamed(const json& run, const std::string& name) {
-  for (const auto& step : run["steps"]) {
-    if (step["name"] == name) return step;
-  }
-  ADD_FAILURE() << "no step " << name << " in " << run.dump();
-  return json::object();
-}
-
 // The process groups of the live processes `ps` lists right now (zombies are dead: they wait
 // for a parent, possibly an init that never reaps, to collect their exit status).
 std::vector<std::string> LiveProcessGroups() {

@@ -23,22 +23,6 @@ using ::testing::HasSubstr;
 using json = nlohmann::json;
 using trace::otlp::testing::OtlpReceiver;
 
-json StatusJson(const WeftHome& home, const std::string& dag, const std::string& run_id = "") {
-  std::vector<std::string> args = {"status", dag, "--json"};
-  if (!run_id.empty()) args.insert(args.end(), {"--run-id", run_id});
-  Result r = home.Run(args);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return json::parse(r.out);
-}
-
-json StepNamed(const json& run, const std::string& name) {
-  for (const auto& step : run["steps"]) {
-    if (step["name"] == name) return step;
-  }
-  ADD_FAILURE() << "no step " << name << " in " << run.dump();
-  return json::object();
-}
-
 TEST(NestedTest, SeedExampleRunsTheChildAndOutputsFlowBack) {
   WeftHome home;
   home.WriteFile("workflows/child-workflow.yaml", R"(name: child-workflow

@@ -17,25 +17,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using json = nlohmann::json;
 
-json Status(const WeftHome& home, const std::string& dag, const std::string& run_id = "") {
-  std::vector<std::string> args = {"status", dag, "--json"};
-  if (!run_id.empty()) {
-    args.push_back("--run-id");
-    args.push_back(run_id);
-  }
-  Result r = home.Run(args);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return json::parse(r.out);
-}
-
-json StepNamed(const json& run, const std::string& name) {
-  for (const auto& step : run["steps"]) {
-    if (step["name"] == name) return step;
-  }
-  ADD_FAILURE() << "no step " << name << " in " << run.dump();
-  return json::object();
-}
-
 std::string Source(const std::string& relative) {
   return std::string(std::getenv("WEFT_SOURCE_DIR")) + "/" + relative;
 }
@@ -45,7 +26,7 @@ TEST(StartTest, QuickstartExampleSucceedsAndPassesOutputsDownstream) {
   Result r = home.Run({"start", Source("examples/quickstart/quickstart.yaml")});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("succeeded"));
-  json run = Status(home, "quickstart");
+  json run = StatusJson(home, "quickstart");
   EXPECT_EQ(run["status"], "succeeded");
   EXPECT_EQ(run["exit_code"], 0);
   ASSERT_EQ(run["steps"].size(), 5u);
@@ -65,7 +46,7 @@ TEST(StartTest, ParamsOverrideByNameAfterDoubleDash) {
   Result r = home.Run(
       {"start", Source("examples/quickstart/quickstart.yaml"), "--", "ROWS=10", "REGION=us"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  json run = Status(home, "quickstart");
+  json run = StatusJson(home, "quickstart");
   std::string summary = ReadFile(StepNamed(run, "aggregate-results")["stdout_file"]);
   EXPECT_THAT(summary, HasSubstr("region=us rows=10 "));
   EXPECT_EQ(run["params"]["ROWS"], "10");
@@ -75,7 +56,7 @@ TEST(StartTest, ParamsDefaultsUseEarlierParamsAndPositionalOverride) {
   WeftHome home;
   Result r = home.Run({"start", DagPath("params.yaml"), "--params", "NAME=weft"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  json run = Status(home, "params");
+  json run = StatusJson(home, "params");
   EXPECT_EQ(ReadFile(StepNamed(run, "greet")["stdout_file"]), "hello weft ()\n");
 }
 
@@ -93,7 +74,7 @@ TEST(StartTest, FailingStepFailsTheRunAbortsDependentsAndShowsStderr) {
   Result r = home.Run({"start", DagPath("failing.yaml")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("disk quota exceeded on /data"));
-  json run = Status(home, "failing");
+  json run = StatusJson(home, "failing");
   EXPECT_EQ(run["status"], "failed");
   EXPECT_EQ(run["exit_code"], 1);
   EXPECT_EQ(StepNamed(run, "setup")["status"], "succeeded");
@@ -110,7 +91,7 @@ TEST(StartTest, DaguV1FileLoadsAndRuns) {
   Result r = home.Run({"start", DagPath("dagu_v1.yaml")});
   // optional-cleanup fails but continueOn lets publish run: partially succeeded, exit 1.
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  json run = Status(home, "legacy-report");
+  json run = StatusJson(home, "legacy-report");
   EXPECT_EQ(run["status"], "partially_succeeded");
   EXPECT_EQ(StepNamed(run, "optional-cleanup")["status"], "failed");
   EXPECT_EQ(StepNamed(run, "publish")["status"], "succeeded");
@@ -122,7 +103,7 @@ TEST(StartTest, DaguV2PlainListRunsAsAChain) {
   WeftHome home;
   Result r = home.Run({"start", DagPath("dagu_v2.yaml")});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  json run = Status(home, "dagu_v2");  // name defaults to the file name
+  json run = StatusJson(home, "dagu_v2");  // name defaults to the file name
   ASSERT_EQ(run["steps"].size(), 3u);
   EXPECT_EQ(ReadFile(StepNamed(run, "rotate")["stdout_file"]),
             "keeping 3, newest compressing db-backup\n");
@@ -137,7 +118,7 @@ TEST(StartTest, EnvironmentPrecedenceProcessDagDotenvStep) {
   WeftHome home;
   Result r = home.Run({"start", DagPath("env.yaml")}, {"PROCESS_VAR=proc", "FROM_DAG=overridden"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  json run = Status(home, "env");
+  json run = StatusJson(home, "env");
   EXPECT_EQ(ReadFile(StepNamed(run, "show")["stdout_file"]), "dag dotenv from-dotenv step proc\n");
 }
 
@@ -174,14 +155,14 @@ TEST(StartTest, DagIsFoundByNameInTheDagsDir) {
   std::filesystem::copy_file(DagPath("params.yaml"), home.path() + "/dags/hello.yaml");
   Result r = home.Run({"start", "hello"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Status(home, "params")["status"], "succeeded");
+  EXPECT_EQ(StatusJson(home, "params")["status"], "succeeded");
 }
 
 TEST(StartTest, ExplicitRunIdIsUsed) {
   WeftHome home;
   Result r = home.Run({"start", "--run-id", "nightly-42", DagPath("params.yaml")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Status(home, "params", "nightly-42")["run_id"], "nightly-42");
+  EXPECT_EQ(StatusJson(home, "params", "nightly-42")["run_id"], "nightly-42");
 }
 
 TEST(StartTest, ConcurrentStartsOfTheSameAndDifferentDagsAreAllRecorded) {

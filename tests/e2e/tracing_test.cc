@@ -48,12 +48,6 @@ std::string ThreeStepDag(const std::string& name, const std::string& otel) {
          "    command: printenv TRACEPARENT\n";
 }
 
-json Status(const WeftHome& home, const std::string& dag) {
-  Result r = home.Run({"status", dag, "--json"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return json::parse(r.out);
-}
-
 // Every span received, each with the resource of its request under "resource".
 std::vector<json> ReceivedSpans(const OtlpReceiver& receiver) {
   std::vector<json> spans;
@@ -130,7 +124,7 @@ TEST_P(TracingExportTest, OneTraceWithRootAndStepSpansAndTheirAttributes) {
                                  "    headers:\n"
                                  "      Authorization: \"Bearer ${OTEL_AUTH_TOKEN}\"\n"));
   Result r = home.Run({"start", dag});
-  json run = Status(home, "traced");
+  json run = StatusJson(home, "traced");
   // The failing step is allowed to continue: the run ends partially succeeded, not aborted.
   EXPECT_EQ(run["status"], "partially_succeeded");
   EXPECT_EQ(r.exit_code, run["exit_code"]);
@@ -194,7 +188,7 @@ TEST_P(TracingExportTest, EveryStepGetsTheTraceparentOfItsOwnSpan) {
   std::string dag =
       home.WriteFile("dags/parent.yaml", ThreeStepDag("parent", GetParam().otel(receiver)));
   home.Run({"start", dag});
-  json run = Status(home, "parent");
+  json run = StatusJson(home, "parent");
   std::string echoed;
   for (const json& step : run["steps"]) {
     if (step["name"] == "show-parent") echoed = ReadFile(step["stdout_file"]);
@@ -350,7 +344,7 @@ TEST(TracingSpoolTest, SpansForADownCollectorAreSpooledThenFlushedExactlyOnce) {
   for (const json& span : spans) ids.insert(span["spanId"].get<std::string>());
   EXPECT_EQ(ids.size(), 3u);
   EXPECT_NE(SpanNamed(spans, "DAG: spooled"), nullptr);
-  EXPECT_EQ(Status(home, "spooled")["run_id"],
+  EXPECT_EQ(StatusJson(home, "spooled")["run_id"],
             Attr(*SpanNamed(spans, "DAG: spooled"), "dag.run_id")["value"]);
 }
 

@@ -1,6 +1,7 @@
 #include "e2e/weft_process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -47,6 +48,24 @@ void Drain(int out_fd, int err_fd, std::string* out, std::string* err) {
 }
 
 }  // namespace
+
+nlohmann::json StatusJson(const WeftHome& home, const std::string& dag, const std::string& run_id) {
+  std::vector<std::string> args = {"status", dag, "--json"};
+  if (!run_id.empty()) args.insert(args.end(), {"--run-id", run_id});
+  Result r = home.Run(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+}
+
+nlohmann::json StepNamed(const nlohmann::json& run, const std::string& name) {
+  if (run.contains("steps")) {
+    for (const auto& step : run["steps"]) {
+      if (step["name"] == name) return step;
+    }
+  }
+  ADD_FAILURE() << "no step " << name << " in " << run.dump();
+  return nlohmann::json::object();
+}
 
 std::string DagPath(const std::string& name) {
   return Env("WEFT_SOURCE_DIR") + "/tests/dags/" + name;

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,13 @@ class WeftHome {
  private:
   std::string path_;
 };
+
+// `weft status DAG --json [--run-id ID]`, parsed; a failing query fails the test.
+nlohmann::json StatusJson(const WeftHome& home, const std::string& dag,
+                          const std::string& run_id = "");
+
+// The step of a `weft status --json` object with this name; none fails the test.
+nlohmann::json StepNamed(const nlohmann::json& run, const std::string& name);
 
 // A DAG file of tests/dags/ by name.
 std::string DagPath(const std::string& name);
