@@ -96,6 +96,9 @@ std::string FormatSummary(const engine::RunInfo& run, bool color) {
                                ? FormatDuration(s.finished_at_ns - s.started_at_ns)
                                : "";
     std::string exit = s.exit_code >= 0 ? fmt::format("exit {}", s.exit_code) : "";
+    if (s.retry_count > 0) {
+      exit += fmt::format(" after {} {}", s.retry_count, s.retry_count == 1 ? "retry" : "retries");
+    }
     std::string line = fmt::format("  {} {:<{}}  {:<19} {:>8}  {:<8}", Mark(s.status), StepLabel(s),
                                    width, engine::ToString(s.status), duration, exit);
     if (!s.error.empty() && s.status != Status::kSucceeded) line += "  " + s.error;
@@ -136,7 +139,9 @@ void TerminalView::OnStepChanged(const engine::RunInfo& run, std::size_t step) {
   if (mode_ == Mode::kSilent) return;
   const auto& s = run.steps[step];
   if (mode_ == Mode::kLive) ClearLive();
-  if (mode_ == Mode::kPlain || engine::IsFinal(s.status)) {
+  // A step running again after a retry was announced by its event line.
+  bool rerun = s.status == Status::kRunning && s.retry_count > 0;
+  if ((mode_ == Mode::kPlain && !rerun) || engine::IsFinal(s.status)) {
     std::string detail;
     if (engine::IsFinal(s.status) && s.finished_at_ns > 0) {
       detail = " " + FormatDuration(s.finished_at_ns - s.started_at_ns);
@@ -151,6 +156,19 @@ void TerminalView::OnStepChanged(const engine::RunInfo& run, std::size_t step) {
     Redraw(run);
     ScheduleTick(run);
   }
+  std::fflush(out_);
+}
+
+void TerminalView::OnStepEvent(const engine::RunInfo& run, std::size_t step,
+                               const engine::StepEvent& event) {
+  if (mode_ == Mode::kSilent) return;
+  if (mode_ == Mode::kLive) ClearLive();
+  std::string line = fmt::format("step {}: {}", StepLabel(run.steps[step]), event.name);
+  for (const auto& [key, value] : event.attributes) {
+    std::visit([&](const auto& v) { line += fmt::format(" {}={}", key, v); }, value);
+  }
+  fmt::print(out_, "{}\n", line);
+  if (mode_ == Mode::kLive) Redraw(run);
   std::fflush(out_);
 }
 

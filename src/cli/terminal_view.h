@@ -21,6 +21,9 @@ class TerminalView : public engine::RunObserver {
 
   void OnRunStarted(const engine::RunInfo& run) override;
   void OnStepChanged(const engine::RunInfo& run, std::size_t step) override;
+  // Retries, repeats, timeouts, unmet preconditions and stop signals, one line each.
+  void OnStepEvent(const engine::RunInfo& run, std::size_t step,
+                   const engine::StepEvent& event) override;
   void OnRunFinished(const engine::RunInfo& run) override;
 
  private:

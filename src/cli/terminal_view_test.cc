@@ -52,7 +52,7 @@ TEST(FormatSummaryTest, ListsEveryStepWithStatusExitCodeAndStderrTailOfFailures)
                   1'000'000'000,
                   1'500'000'000,
                   0,
-                  0,
+                  3,
                   "exit code 2",
                   "",
                   err,
@@ -72,7 +72,7 @@ TEST(FormatSummaryTest, ListsEveryStepWithStatusExitCodeAndStderrTailOfFailures)
   std::string text = FormatSummary(run, false);
   EXPECT_THAT(text, HasSubstr("DAG etl  run r1  failed in 2.00s"));
   EXPECT_THAT(text, HasSubstr("load"));
-  EXPECT_THAT(text, HasSubstr("exit 2"));
+  EXPECT_THAT(text, HasSubstr("exit 2 after 3 retries"));
   EXPECT_THAT(text, HasSubstr("500ms"));
   EXPECT_THAT(text, HasSubstr("| fatal: disk full"));
   EXPECT_THAT(text, HasSubstr("dependency `load` did not succeed"));
@@ -80,6 +80,34 @@ TEST(FormatSummaryTest, ListsEveryStepWithStatusExitCodeAndStderrTailOfFailures)
   EXPECT_THAT(text, Not(HasSubstr("\033[")));
   EXPECT_THAT(FormatSummary(run, true), HasSubstr("\033[31m"));
   std::filesystem::remove(err);
+}
+
+TEST(TerminalViewTest, PlainModePrintsEventsAndNotTheRerunOfARetriedStep) {
+  auto dag = std::make_shared<dag::Dag>();
+  dag->name = "etl";
+  dag->steps.resize(1);
+  dag->steps[0].name = "load";
+  engine::RunInfo run;
+  run.dag = dag;
+  run.steps.resize(1);
+  run.steps[0].step = &dag->steps[0];
+  run.steps[0].status = engine::Status::kRunning;
+  char* buffer = nullptr;
+  std::size_t size = 0;
+  std::FILE* out = open_memstream(&buffer, &size);
+  engine::EventLoop loop;
+  {
+    TerminalView view(out, TerminalView::Mode::kPlain, loop, false);
+    view.OnStepChanged(run, 0);
+    run.steps[0].retry_count = 1;
+    view.OnStepEvent(run, 0,
+                     {"retry", 0, {{"attempt", std::int64_t{1}}, {"exit_code", std::int64_t{3}}}});
+    view.OnStepChanged(run, 0);
+  }
+  std::fclose(out);
+  EXPECT_EQ(std::string(buffer, size),
+            "step load: running\nstep load: retry attempt=1 exit_code=3\n");
+  std::free(buffer);
 }
 
 }  // namespace
