@@ -272,5 +272,54 @@ steps:
   EXPECT_THAT(unknown.err, HasSubstr("has no step `nope`"));
 }
 
+TEST(FailureHandlingTest, DagTimeoutSendsSignalOnStopAndStillRunsHandlers) {
+  WeftHome home;
+  std::string marks = home.WriteFile("marks", "");
+  std::string dag = home.WriteFile("deadline.yaml", R"(name: deadline
+timeout_sec: 1
+handler_on:
+  failure:
+    command: echo failure >> )" + marks + R"(
+steps:
+  - name: polite
+    signal_on_stop: SIGINT
+    command: trap 'echo got-INT >> )" + marks + R"(; exit 9' INT; sleep 300 & wait
+)");
+  Result r = home.Run({"start", "--quiet", dag});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(ReadFile(marks), "got-INT\nfailure\n");
+  json status = StatusJson(home, "deadline");
+  EXPECT_EQ(status["status"], "failed");
+  EXPECT_EQ(status["error"], "run timed out after 1s");
+  EXPECT_EQ(StepNamed(status, "polite")["exit_code"], 9);
+}
+
+TEST(FailureHandlingTest, StepIgnoringTheStopSignalIsKilledAfterTheCleanUpTime) {
+  WeftHome home;
+  std::string fifo = home.WriteFile("ready", "");
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string marks = home.WriteFile("marks", "");
+  std::string dag = home.WriteFile("stubborn.yaml", R"(name: stubborn
+max_clean_up_time_sec: 1
+handler_on:
+  cancel:
+    command: echo cancel-handler >> )" + marks + R"(
+steps:
+  - name: deaf
+    command: trap '' TERM; echo ready > )" + fifo + R"(; sleep 300
+)");
+  RunningWeft weft = home.Start({"start", "--quiet", dag});
+  std::string ready;
+  std::ifstream(fifo) >> ready;  // the trap is set once the step writes
+  ASSERT_EQ(ready, "ready");
+  ASSERT_EQ(kill(weft.pid(), SIGTERM), 0);
+  EXPECT_EQ(weft.Wait().exit_code, 1);
+  json step = StepNamed(StatusJson(home, "stubborn"), "deaf");
+  EXPECT_EQ(step["status"], "aborted");
+  EXPECT_EQ(step["exit_code"], 137);               // SIGKILL, after SIGTERM was ignored
+  EXPECT_EQ(ReadFile(marks), "cancel-handler\n");  // `cancel` is the old name of `abort`
+}
+
 }  // namespace
 }  // namespace weft::e2e
