@@ -2,6 +2,8 @@
 
 #include <yaml.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <new>
 #include <string>
 #include <unordered_map>
@@ -37,7 +39,7 @@ struct ParseAbort {
 // libyaml's parser and its current event, released however the parse ends.
 class EventStream {
  public:
-  explicit EventStream(std::string_view text) {
+  explicit EventStream(std::string_view text) : text_(text) {
     if (yaml_parser_initialize(&parser_) == 0) throw std::bad_alloc();
     yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()),
                                  text.size());
@@ -58,6 +60,7 @@ class EventStream {
 
  private:
   ParseAbort SyntaxError() const {
+    if (parser_.error == YAML_READER_ERROR) return EncodingError();
     std::string message = "YAML syntax error: ";
     message += parser_.problem != nullptr ? parser_.problem : "cannot parse";
     if (parser_.context != nullptr) {
@@ -68,6 +71,42 @@ class EventStream {
             "check the indentation and quoting here and on the line before"};
   }
 
+  // libyaml reports bad bytes (invalid UTF-8, control characters) by offset, not by mark.
+  ParseAbort EncodingError() const {
+    const std::string problem = parser_.problem != nullptr ? parser_.problem : "unreadable byte";
+    std::size_t offset = std::min(parser_.problem_offset, text_.size());
+    // A broken sequence is reported at the byte that broke it; users look for where it began.
+    if (problem.find("trailing") != std::string::npos) offset = SequenceStart(offset);
+    const std::string_view before = text_.substr(0, offset);
+    const std::size_t line_start = before.rfind('\n');
+    const int line = static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1;
+    const int column =
+        static_cast<int>(line_start == std::string_view::npos ? offset : offset - line_start - 1) +
+        1;
+    std::string message =
+        "the file is not valid text: " + problem + " at offset " + std::to_string(offset);
+    if (offset < text_.size()) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text_[offset]));
+      message += std::string(" (byte ") + byte + ")";
+    }
+    return {{line, column},
+            std::move(message),
+            "a DAG file is UTF-8 (or UTF-16 with a byte order mark); re-save it as UTF-8"};
+  }
+
+  // Where the UTF-8 sequence that `offset` was expected to continue begins: its lead byte up to
+  // three bytes back, or `offset` itself.
+  std::size_t SequenceStart(std::size_t offset) const {
+    for (std::size_t back = 1; back <= 3 && back <= offset; ++back) {
+      const auto c = static_cast<unsigned char>(text_[offset - back]);
+      if ((c & 0xc0) == 0xc0) return offset - back;
+      if ((c & 0xc0) != 0x80) break;
+    }
+    return offset;
+  }
+
+  std::string_view text_;
   yaml_parser_t parser_;
   yaml_event_t event_;
   bool has_event_ = false;

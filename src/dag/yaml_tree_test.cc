@@ -177,9 +177,35 @@ TEST_F(YamlTreeTest, UnclosedFlowSequenceIsASyntaxError) {
   EXPECT_GT(error.line, 0);
 }
 
-TEST_F(YamlTreeTest, InvalidUtf8IsASyntaxError) {
-  const Diagnostic error = ParseError("a: \xff\xfe\n");
-  EXPECT_THAT(error.message, HasSubstr("YAML syntax error"));
+TEST_F(YamlTreeTest, InvalidUtf8IsReportedAtTheBadByte) {
+  const Diagnostic error = ParseError("a: ok\nsteps:\n  - echo caf\xc3 \xff\n");
+  EXPECT_EQ(error.line, 3);
+  EXPECT_EQ(error.column, 13);  // the 0xc3 that starts the broken sequence
+  EXPECT_EQ(error.message,
+            "the file is not valid text: invalid trailing UTF-8 octet at offset 25 (byte 0xc3)");
+  EXPECT_THAT(error.hint, HasSubstr("re-save it as UTF-8"));
+}
+
+TEST_F(YamlTreeTest, InvalidLeadingByteAfterAMultibyteCharacterIsReportedAtItself) {
+  const Diagnostic error = ParseError("a: caf\xc3\xa9\xff\n");
+  EXPECT_EQ(error.column, 9);
+  EXPECT_THAT(error.message, HasSubstr("invalid leading UTF-8 octet at offset 8 (byte 0xff)"));
+}
+
+TEST_F(YamlTreeTest, SequenceCutShortByTheEndOfTheFileIsReported) {
+  const Diagnostic error = ParseError("a: caf\xe2\x82");
+  EXPECT_EQ(error.line, 1);
+  EXPECT_EQ(error.column, 7);
+  EXPECT_THAT(error.message, HasSubstr("incomplete UTF-8 octet sequence at offset 6"));
+}
+
+TEST_F(YamlTreeTest, ControlCharactersAreReportedAtTheirByte) {
+  const Diagnostic error = ParseError("a: 1\nb: x\x01y\n");
+  EXPECT_EQ(error.line, 2);
+  EXPECT_EQ(error.column, 5);
+  EXPECT_EQ(error.message,
+            "the file is not valid text: control characters are not allowed at offset 9 (byte "
+            "0x01)");
 }
 
 TEST_F(YamlTreeTest, UndefinedAliasIsAnError) {
