@@ -40,9 +40,10 @@ class DotenvParser {
     const std::string_view rest = text_.substr(pos_, line_end - pos_);
     const std::size_t equals = rest.find('=');
     if (equals == std::string_view::npos) {
-      return Fail(error, "expected NAME=VALUE but found \"" + Trimmed(rest) +
-                             "\"; add '=' (NAME= for an empty value) or comment the line out "
-                             "with '#'");
+      // The line is not quoted back: a value pasted without its name is often a secret.
+      return Fail(error,
+                  "expected NAME=VALUE, found a line without '=' (not shown: it may hold a "
+                  "secret); add '=' (NAME= for an empty value) or comment the line out with '#'");
     }
     std::string_view name = rest.substr(0, equals);
     if (name.starts_with("export") && name.size() > 6 && IsBlank(name[6])) name.remove_prefix(7);

@@ -61,10 +61,10 @@ class WordReader {
   }
 
  private:
+  // The params are not quoted back: they may hold a secret.
   std::string Unterminated(char quote, std::size_t start) const {
     return std::string("unterminated ") + quote + " quote starting at column " +
-           std::to_string(start + 1) + " in params \"" + std::string(text_) +
-           "\": add the closing " + quote;
+           std::to_string(start + 1) + " of the params: add the closing " + quote;
   }
 
   bool ReadSingleQuoted(std::string& word, std::string* error) {

@@ -97,6 +97,11 @@ TEST(ParseParamsTest, UnterminatedSingleQuoteIsAnErrorNamingColumn) {
   EXPECT_THAT(error, HasSubstr("add the closing '"));
 }
 
+TEST(ParseParamsTest, ErrorDoesNotQuoteTheParamsBack) {
+  const std::string error = ParseError("API_TOKEN='s3cr3t-value");
+  EXPECT_EQ(error, "unterminated ' quote starting at column 11 of the params: add the closing '");
+}
+
 TEST(ParseParamsTest, UnterminatedDoubleQuoteIsAnError) {
   EXPECT_THAT(ParseError(R"("abc \")"), HasSubstr("unterminated \" quote starting at column 1"));
 }

@@ -117,7 +117,9 @@ std::string ParamsJson(const std::vector<Param>& params) {
   for (const Param& param : params) {
     json[param.name.empty() ? std::to_string(++position) : param.name] = param.value;
   }
-  return json.dump();
+  // A param is any bytes the caller gave; JSON holds only UTF-8, so a bad byte becomes U+FFFD
+  // rather than an exception.
+  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 // Evaluates env entries in order into `vars`; `what` names them in errors ("env", "step env").

@@ -198,6 +198,14 @@ TEST_F(RunScopeTest, ParamsJsonHoldsNamedAndNumberedPositionalsInOrder) {
 
 TEST_F(RunScopeTest, NoParamsGiveAnEmptyJsonObject) { EXPECT_EQ(Build().params_json, "{}"); }
 
+// `weft start dag -- $'A=\xff'` aborted on an uncaught JSON exception: params are bytes.
+TEST_F(RunScopeTest, ParamsJsonReplacesBytesThatAreNotUtf8) {
+  input_.overrides = {{"A", "caf\xc3 \xff!"}};
+  const RunScope scope = Build();
+  EXPECT_EQ(scope.params_json, "{\"A\":\"caf\uFFFD \uFFFD!\"}");
+  EXPECT_EQ(Value(scope, "A"), "caf\xc3 \xff!");  // the variable keeps the bytes given
+}
+
 TEST_F(RunScopeTest, FailingDefaultNamesTheParamAndLine) {
   dag_.params = {Def("A", "1"), Def("B", "`echo no >&2; exit 2`", 4)};
   const std::string error = BuildError();
