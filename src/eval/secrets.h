@@ -1,0 +1,55 @@
+#pragma once
+
+// Secrets (§5.1): which variables hold secrets, and masking their values out of what weft itself
+// prints and records (its messages, `weft status`, `weft dry`, the run store). Step programs
+// still get the real values in their environment; what a step prints to its own logs is its own.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dag/dag.h"
+#include "eval/variables.h"
+
+namespace weft::eval {
+
+// What a masked value is replaced with.
+inline constexpr std::string_view kMasked = "***";
+
+// True when `name` holds a secret: it contains TOKEN, SECRET, PASSWORD or KEY (in any case:
+// GITHUB_TOKEN, db_password, ApiKey), or it is listed in `declared` (a DAG's `secrets:`).
+bool IsSecretName(std::string_view name, const std::vector<std::string>& declared = {});
+
+// Replaces every occurrence of a known secret value in a text. Values shorter than
+// kMinMaskedLength are not masked inside free text: a one-character secret would turn every
+// such character of a message into `***`. Fields known to hold a secret (a secret param's value,
+// a header value) are masked whole by their owner, whatever their length, with kMasked.
+class SecretMasker {
+ public:
+  static constexpr std::size_t kMinMaskedLength = 4;
+
+  // Adds the value of every variable of `vars` whose name is a secret (IsSecretName).
+  void AddSecretVariables(const Variables& vars, const std::vector<std::string>& declared);
+  // Adds the value of every NAME=value entry of a `environ`-style array whose NAME is a secret.
+  void AddSecretEnvironment(char** environ, const std::vector<std::string>& declared);
+  // Adds one value to mask.
+  void Add(std::string_view value);
+
+  // `text` with every secret value replaced by kMasked. Where two values overlap, the longer one
+  // is masked. Costs O(text size × number of values).
+  std::string Mask(std::string_view text) const;
+
+  bool empty() const { return values_.empty(); }
+
+ private:
+  std::vector<std::string> values_;  // longest first, each once
+};
+
+// The secrets of a run, for masking what weft prints and records about it: the values of its
+// secret variables (`vars` holds the process environment, params, env and dotenv entries), of
+// its `otel.headers` as expanded with `vars`, and of the headers in the
+// OTEL_EXPORTER_OTLP_[TRACES_]HEADERS variables of `vars`.
+SecretMasker RunSecrets(const dag::Dag& dag, const Variables& vars);
+
+}  // namespace weft::eval

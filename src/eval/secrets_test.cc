@@ -1,0 +1,105 @@
+#include "eval/secrets.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace weft::eval {
+namespace {
+
+TEST(SecretsTest, NamesWithTheFourMarksAreSecretInAnyCase) {
+  for (const char* name : {"GITHUB_TOKEN", "TOKEN", "db_password", "PASSWORD_FILE", "ApiKey",
+                           "SSH_KEY_PATH", "client_secret", "MY_SECRET_2"}) {
+    EXPECT_TRUE(IsSecretName(name)) << name;
+  }
+  for (const char* name : {"PATH", "HOME", "DAG_NAME", "PASS", "TOKE_N", "K_E_Y", ""}) {
+    EXPECT_FALSE(IsSecretName(name)) << name;
+  }
+}
+
+TEST(SecretsTest, NamesListedInTheDagAreSecret) {
+  const std::vector<std::string> declared = {"DB_URL", "WEBHOOK"};
+  EXPECT_TRUE(IsSecretName("DB_URL", declared));
+  EXPECT_TRUE(IsSecretName("WEBHOOK", declared));
+  EXPECT_FALSE(IsSecretName("DB_URL_2", declared));
+  EXPECT_FALSE(IsSecretName("db_url", declared));  // variable names are case-sensitive
+}
+
+TEST(SecretsTest, MasksEveryOccurrenceOfEveryValue) {
+  SecretMasker masker;
+  masker.Add("hunter22");
+  masker.Add("s3cr3t-value");
+  EXPECT_EQ(masker.Mask("login hunter22 then hunter22, key=s3cr3t-value."),
+            "login *** then ***, key=***.");
+  EXPECT_EQ(masker.Mask("nothing secret here"), "nothing secret here");
+  EXPECT_EQ(masker.Mask(""), "");
+  EXPECT_EQ(masker.Mask("hunter2"), "hunter2");  // a prefix of a value is not the value
+}
+
+TEST(SecretsTest, TheLongerOfOverlappingValuesIsMaskedWhole) {
+  SecretMasker masker;
+  masker.Add("abcd");
+  masker.Add("abcdefgh");
+  masker.Add("efghij");
+  EXPECT_EQ(masker.Mask("xabcdefghijx"), "x***ijx");
+  EXPECT_EQ(masker.Mask("abcd efghij"), "*** ***");
+}
+
+TEST(SecretsTest, ShortValuesAreNotMaskedInFreeText) {
+  SecretMasker masker;
+  masker.Add("1");
+  masker.Add("abc");
+  masker.Add("");
+  EXPECT_TRUE(masker.empty());
+  EXPECT_EQ(masker.Mask("exit code 1: abc"), "exit code 1: abc");
+  masker.Add("abcd");
+  EXPECT_EQ(masker.Mask("abc abcd"), "abc ***");
+}
+
+TEST(SecretsTest, AddsTheValuesOfSecretVariablesOnly) {
+  Variables vars;
+  vars.Set("API_TOKEN", "tok-123456");
+  vars.Set("DB_URL", "postgres://u:pw@db/x");
+  vars.Set("REGION", "eu-west-1");
+  SecretMasker masker;
+  masker.AddSecretVariables(vars, {"DB_URL"});
+  EXPECT_EQ(masker.Mask("tok-123456 postgres://u:pw@db/x eu-west-1"), "*** *** eu-west-1");
+}
+
+TEST(SecretsTest, AddsSecretValuesOfAnEnvironmentArray) {
+  std::string token = "GITHUB_TOKEN=ghp_abcdef";
+  std::string path = "PATH=/usr/bin:/bin";
+  std::string declared = "WEBHOOK=https://hooks.example/x";
+  std::string malformed = "NO_EQUALS_SIGN_KEY";
+  char* env[] = {token.data(), path.data(), declared.data(), malformed.data(), nullptr};
+  SecretMasker masker;
+  masker.AddSecretEnvironment(env, {"WEBHOOK"});
+  EXPECT_EQ(masker.Mask("ghp_abcdef /usr/bin:/bin https://hooks.example/x"),
+            "*** /usr/bin:/bin ***");
+  SecretMasker none;
+  none.AddSecretEnvironment(nullptr, {});
+  EXPECT_TRUE(none.empty());
+}
+
+TEST(RunSecretsTest, CoversSecretVariablesHeadersAndOtelHeaderVariables) {
+  dag::Dag dag;
+  dag.secrets = {"WEBHOOK"};
+  dag.otel.headers = {{"Authorization", "Bearer ${OTEL_AUTH_TOKEN}"}, {"X-Team", "data-team"}};
+  Variables vars;
+  vars.Set("OTEL_AUTH_TOKEN", "tok-123456");
+  vars.Set("WEBHOOK", "https://hooks.example/x");
+  vars.Set("REGION", "eu-west-1");
+  vars.Set("OTEL_EXPORTER_OTLP_HEADERS", "api-key=k-987654,x-tenant=acme-tenant");
+  const SecretMasker masker = RunSecrets(dag, vars);
+  EXPECT_EQ(masker.Mask("Bearer tok-123456 | data-team | https://hooks.example/x | eu-west-1 | "
+                        "k-987654 acme-tenant"),
+            "*** | *** | *** | eu-west-1 | *** ***");
+}
+
+TEST(RunSecretsTest, RunWithoutSecretsMasksNothing) {
+  Variables vars;
+  vars.Set("REGION", "eu-west-1");
+  EXPECT_TRUE(RunSecrets(dag::Dag{}, vars).empty());
+}
+
+}  // namespace
+}  // namespace weft::eval
