@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,7 +109,8 @@ std::string_view HandlerName(HandlerKind kind) {
   return "";
 }
 
-// Creates `home` (0700) and `home`/weft.db (0600) when missing, and returns the file's path.
+// Creates `home` (0700) and `home`/weft.db (0600) when missing, makes an existing weft.db
+// 0600, and returns the file's path.
 // SQLite creates the -wal and -shm files with the mode of the database file, so creating the
 // database ourselves is what keeps all three private.
 std::string PrepareDatabaseFile(const std::filesystem::path& home) {
@@ -134,6 +136,9 @@ std::string PrepareDatabaseFile(const std::filesystem::path& home) {
     throw StoreError(fmt::format("cannot open run store {}: {}; check its permissions", path,
                                  std::strerror(errno)));
   }
+  // A file made by an older weft or by hand may be readable by others; it holds run history.
+  // Failing to change it (not its owner) leaves it as it is, like any file weft did not make.
+  ::fchmod(fd, 0600);
   ::close(fd);
   return path;
 }
@@ -518,6 +523,16 @@ void RunStore::RecoverDeadRuns() {
     }
   }
   if (orphans.empty()) return;
+  try {
+    MarkFailed(orphans);
+  } catch (const StoreError& error) {
+    // A full disk or a read-only store must not stop `weft status` from showing what is
+    // recorded: the runs stay `running` until a later read can write.
+    spdlog::warn("cannot mark runs of ended weft processes failed yet: {}", error.what());
+  }
+}
+
+void RunStore::MarkFailed(const std::vector<std::pair<std::int64_t, ProcessIdentity>>& orphans) {
   WriteTransaction transaction(db_);
   for (const auto& [row_id, process] : orphans) {
     const std::string reason =

@@ -126,7 +126,8 @@ class RunStore {
   void SetSpanCounters(const engine::RunRef& run, const SpanCounters& counters);
 
   // Reads. Before answering, any `running` run whose weft process is gone (dead, or its pid
-  // now used by another process) is marked failed with the reason, its running steps too.
+  // now used by another process) is marked failed with the reason, its running steps too. When
+  // that write fails (disk full), the read still answers, with such runs still `running`.
   std::optional<RunRecord> FindRun(const engine::RunRef& run);
   // The run of this DAG that started last.
   std::optional<RunRecord> LatestRun(const std::string& dag_name);
@@ -150,7 +151,10 @@ class RunStore {
                bool new_attempt);
   void InsertStep(const engine::RunRef& run, const StepRecord& step);
   void ReplaceOutputs(std::int64_t row_id, const Outputs& outputs);
+  // Marks `running` runs of dead weft processes failed; when the store cannot be written (disk
+  // full), logs why and leaves them for a later read.
   void RecoverDeadRuns();
+  void MarkFailed(const std::vector<std::pair<std::int64_t, ProcessIdentity>>& orphans);
   std::vector<RunRecord> ReadRuns(StatementUse& query);
 
   std::mutex mutex_;

@@ -6,12 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "store/scratch_dir.h"
+#include "store/tmpfs_mount.h"
 
 namespace weft::store {
 namespace {
@@ -107,6 +109,15 @@ TEST_F(RunStoreTest, CreatesPrivateHomeAndDatabaseFiles) {
   // The WAL and its index exist while a connection is open; they must be private too.
   EXPECT_EQ(Mode(nested / "weft.db-wal"), 0600u);
   EXPECT_EQ(Mode(nested / "weft.db-shm"), 0600u);
+}
+
+TEST_F(RunStoreTest, ExistingDatabaseFileIsMadePrivate) {
+  { RunStore store(home()); }
+  std::filesystem::permissions(db_path(), std::filesystem::perms(0644));
+  RunStore store(home());
+  store.StartRun(MakeRun("d", "r1", 1), {});
+  EXPECT_EQ(Mode(db_path()), 0600u);
+  EXPECT_EQ(Mode(home() / "weft.db-wal"), 0600u);
 }
 
 TEST_F(RunStoreTest, HomeThatIsAFileIsAClearError) {
@@ -774,6 +785,139 @@ TEST_F(RunStoreTest, ConcurrentProcessesCreatingAndWritingTheStoreLoseNothing) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "writer failed: " << status;
   }
   ExpectAllWritten(home(), writers, kRuns);
+}
+
+// Reads up to `count` bytes from `fd`; how many came before it closed.
+std::size_t ReadBytes(int fd, std::size_t count, std::string* into = nullptr) {
+  std::size_t got = 0;
+  char buffer[4096];
+  while (got < count) {
+    const ssize_t n = read(fd, buffer, std::min(sizeof buffer, count - got));
+    if (n <= 0) break;
+    if (into != nullptr) into->append(buffer, static_cast<std::size_t>(n));
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
+TEST_F(RunStoreTest, WriterKilledInTheMiddleOfWritesLeavesAConsistentStore) {
+  constexpr int kSteps = 50;
+  RunRecord run = MakeRun("d", "victim", 1000);
+  int progress[2];
+  ASSERT_EQ(pipe(progress), 0);
+  const pid_t writer = fork();
+  if (writer == 0) {
+    close(progress[0]);
+    RunStore store(home());
+    run.process = ProcessIdentity::Self();
+    store.StartRun(run, {});
+    // Each round rewrites every step with one letter in one transaction of ~200 KB, and says
+    // so on the pipe; it goes on until killed.
+    for (int round = 0;; ++round) {
+      std::vector<StepRecord> steps;
+      for (int i = 0; i < kSteps; ++i) {
+        StepRecord step = MakeStep(i, "s" + std::to_string(i), Status::kSucceeded);
+        step.error = std::string(4096, static_cast<char>('a' + round % 26));
+        steps.push_back(step);
+      }
+      store.SaveSteps(run.ref(), steps);
+      if (write(progress[1], "x", 1) != 1) _exit(1);
+    }
+  }
+  ASSERT_GT(writer, 0);
+  close(progress[1]);
+  // Kill it after a few commits, while it is almost surely inside the next one.
+  EXPECT_EQ(ReadBytes(progress[0], 5), 5u);
+  ASSERT_EQ(kill(writer, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(writer, &status, 0), writer);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  close(progress[0]);
+
+  RunStore store(home());
+  EXPECT_EQ(QueryText(db_path(), "PRAGMA integrity_check"), "ok");
+  const auto recovered = store.FindRun(run.ref());
+  ASSERT_TRUE(recovered.has_value());
+  EXPECT_EQ(recovered->status, Status::kFailed);
+  EXPECT_EQ(recovered->error,
+            "weft process " + std::to_string(writer) + " ended without finishing the run");
+  // Every step comes from the same committed round: no transaction is half there.
+  const auto steps = store.Steps(run.ref());
+  ASSERT_EQ(steps.size(), static_cast<std::size_t>(kSteps));
+  for (const auto& step : steps) {
+    EXPECT_EQ(step.status, Status::kSucceeded);
+    EXPECT_EQ(step.error, steps[0].error) << step.name;
+  }
+  EXPECT_EQ(steps[0].error.find_first_not_of(steps[0].error[0]), std::string::npos);
+}
+
+TEST_F(RunStoreTest, FullDiskFailsWritesClearlyAndTheRunIsFailedWhenSpaceReturns) {
+  TmpfsMount disk(home(), 1 << 20);
+  if (!disk.ok()) GTEST_SKIP() << disk.error();
+  RunRecord run = MakeRun("d", "r1", 1000);
+  StepRecord big = MakeStep(0, "big", Status::kFailed);
+  big.error = std::string(256 * 1024, 'e');  // more than any space left in the WAL's last page
+  int ready[2];
+  int filled[2];
+  int result[2];
+  ASSERT_EQ(pipe(ready) | pipe(filled) | pipe(result), 0);
+  // The weft process: records the run, meets a full disk, reports what it was told and ends.
+  const pid_t writer = fork();
+  if (writer == 0) {
+    RunStore store(home());
+    run.process = ProcessIdentity::Self();
+    store.StartRun(run, {MakeStep(0, "big", Status::kRunning)});
+    if (write(ready[1], "x", 1) != 1 || ReadBytes(filled[0], 1) != 1) _exit(1);
+    std::string error = "no error";
+    try {
+      store.SaveSteps(run.ref(), {big});
+    } catch (const StoreError& e) {
+      error = e.what();
+    }
+    _exit(write(result[1], error.data(), error.size()) == static_cast<ssize_t>(error.size()) ? 0
+                                                                                             : 1);
+  }
+  ASSERT_GT(writer, 0);
+  close(result[1]);
+  ASSERT_EQ(ReadBytes(ready[0], 1), 1u);
+  const std::filesystem::path filler = disk.Fill();
+  ASSERT_EQ(write(filled[1], "x", 1), 1);
+  std::string error;
+  ReadBytes(result[0], 1 << 16, &error);
+  int status = 0;
+  ASSERT_EQ(waitpid(writer, &status, 0), writer);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_THAT(error, AllOf(HasSubstr(db_path().string()), HasSubstr("database or disk is full"),
+                           HasSubstr("free disk space")));
+
+  std::filesystem::remove(filler);
+  RunStore store(home());
+  EXPECT_EQ(QueryText(db_path(), "PRAGMA integrity_check"), "ok");
+  const auto recovered = store.FindRun(run.ref());
+  ASSERT_TRUE(recovered.has_value());
+  EXPECT_EQ(recovered->status, Status::kFailed);
+  EXPECT_THAT(recovered->error, HasSubstr("ended without finishing the run"));
+  const auto steps = store.Steps(run.ref());
+  ASSERT_EQ(steps.size(), 1u);
+  EXPECT_EQ(steps[0].status, Status::kFailed);
+  EXPECT_THAT(steps[0].error, HasSubstr("ended without finishing the run"));
+  // With space back, the same write goes through.
+  store.SaveSteps(run.ref(), {big});
+  EXPECT_EQ(store.Steps(run.ref())[0].error, big.error);
+}
+
+TEST_F(CrashRecoveryTest, ReadsAnswerWhenTheRecoveryCannotBeWritten) {
+  RunStore store(home(), {.busy_timeout = std::chrono::milliseconds(0)});
+  RecordInterruptedRun(store, "r1", DeadProcess());
+  {
+    Database other(db_path().string());
+    WriteTransaction held(other);
+    const auto run = store.FindRun({"d", "r1"});
+    ASSERT_TRUE(run.has_value());
+    EXPECT_EQ(run->status, Status::kRunning);  // as recorded: the store cannot be written yet
+    EXPECT_EQ(store.History({}).size(), 1u);
+  }
+  EXPECT_EQ(store.FindRun({"d", "r1"})->status, Status::kFailed);
 }
 
 }  // namespace

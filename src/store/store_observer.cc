@@ -3,9 +3,19 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 namespace weft::store {
+namespace {
+
+// The names a DAG lists under `secrets:`.
+const std::vector<std::string>& DeclaredSecrets(const dag::Dag* dag) {
+  static const std::vector<std::string> kNone;
+  return dag != nullptr ? dag->secrets : kNone;
+}
+
+}  // namespace
 
 int StartExitCode(engine::Status status) { return status == engine::Status::kSucceeded ? 0 : 1; }
 
@@ -27,9 +37,10 @@ StepRecord ToStepRecord(const engine::RunInfo& run, std::size_t index) {
   return step;
 }
 
-StoreObserver::StoreObserver(RunStore& store, std::string parent_step)
+StoreObserver::StoreObserver(RunStore& store, std::string parent_step, eval::SecretMasker masker)
     : store_(store),
       parent_step_(std::move(parent_step)),
+      masker_(std::move(masker)),
       writer_(&StoreObserver::WriterLoop, this) {}
 
 StoreObserver::~StoreObserver() {
@@ -52,25 +63,64 @@ RunRecord StoreObserver::ToRecord(const engine::RunInfo& run) const {
   record.status = run.status;
   record.started_at_ns = run.started_at_ns;
   record.finished_at_ns = run.finished_at_ns;
-  record.params_json = run.params_json;
+  record.params_json = MaskParams(run.params_json, run.dag.get());
   record.parent = run.parent;
   record.parent_step = parent_step_;
   record.root = run.root;
   record.trace_id = run.trace_id;
-  record.error = run.error;
+  record.error = masker_.Mask(run.error);
   if (engine::IsFinal(run.status)) record.exit_code = StartExitCode(run.status);
   record.process = process_;
   return record;
 }
 
+StepRecord StoreObserver::ToMaskedStepRecord(const engine::RunInfo& run, std::size_t index) const {
+  StepRecord step = ToStepRecord(run, index);
+  step.error = masker_.Mask(step.error);
+  return step;
+}
+
+std::string StoreObserver::MaskParams(const std::string& params_json, const dag::Dag* dag) const {
+  auto params = nlohmann::ordered_json::parse(params_json, nullptr, /*allow_exceptions=*/false);
+  if (!params.is_object()) return params_json;  // the store refuses it with a clear error
+  for (auto& [name, value] : params.items()) {
+    if (eval::IsSecretName(name, DeclaredSecrets(dag))) {
+      value = eval::kMasked;
+    } else if (value.is_string()) {
+      value = masker_.Mask(value.get_ref<const std::string&>());
+    }
+  }
+  return params.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+Outputs StoreObserver::MaskOutputs(const Outputs& outputs, const dag::Dag* dag) const {
+  Outputs masked;
+  masked.reserve(outputs.size());
+  for (const auto& [name, value] : outputs) {
+    masked.emplace_back(name, eval::IsSecretName(name, DeclaredSecrets(dag))
+                                  ? std::string(eval::kMasked)
+                                  : masker_.Mask(value));
+  }
+  return masked;
+}
+
 void StoreObserver::MirrorNewSteps(const engine::RunInfo& run) {
   for (std::size_t i = steps_.size(); i < run.steps.size(); ++i) {
-    steps_.push_back(ToStepRecord(run, i));
+    steps_.push_back(ToMaskedStepRecord(run, i));
     changed_steps_.insert(i);
   }
 }
 
 void StoreObserver::OnRunStarted(const engine::RunInfo& run) {
+  // The values of secret params are masked wherever else they show up.
+  const auto params = nlohmann::json::parse(run.params_json, nullptr, /*allow_exceptions=*/false);
+  if (params.is_object()) {
+    for (const auto& [name, value] : params.items()) {
+      if (value.is_string() && eval::IsSecretName(name, DeclaredSecrets(run.dag.get()))) {
+        masker_.Add(value.get_ref<const std::string&>());
+      }
+    }
+  }
   std::unique_lock lock(mutex_);
   run_ = ToRecord(run);
   steps_.clear();
@@ -98,7 +148,7 @@ void StoreObserver::OnStepChanged(const engine::RunInfo& run, std::size_t step) 
   }
   std::unique_lock lock(mutex_);
   MirrorNewSteps(run);
-  steps_[step] = ToStepRecord(run, step);
+  steps_[step] = ToMaskedStepRecord(run, step);
   changed_steps_.insert(step);
   Publish(lock);
 }
@@ -109,7 +159,7 @@ void StoreObserver::OnRunFinished(const engine::RunInfo& run) {
   const int attempt = run_.attempt;
   run_ = ToRecord(run);
   run_.attempt = attempt;
-  outputs_ = run.outputs;
+  outputs_ = MaskOutputs(run.outputs, run.dag.get());
   finish_pending_ = true;
   finished_ = true;
   Publish(lock);

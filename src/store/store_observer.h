@@ -15,6 +15,11 @@
 // stops the run: it is logged with the database path and the reason, and the record is marked
 // incomplete. The next round then rewrites the whole run from the mirror, so the record heals
 // as soon as writing works again; complete() tells the caller whether the record is whole.
+//
+// Secrets (§5.1) never reach the database: a param or output whose name is secret (the DAG's
+// `secrets:`, or a name eval::IsSecretName recognises) is stored as `***`, and the values of such
+// params, like every value the caller's masker knows, are masked wherever else they appear in
+// stored text (errors, other params, outputs).
 
 #include <condition_variable>
 #include <cstdint>
@@ -25,6 +30,7 @@
 #include <vector>
 
 #include "engine/run_info.h"
+#include "eval/secrets.h"
 #include "store/process_identity.h"
 #include "store/run_store.h"
 
@@ -34,7 +40,10 @@ class StoreObserver : public engine::RunObserver {
  public:
   // `parent_step`: for a nested run, the name of the parent's step that started it ("" when
   // unknown or for a root run); `weft status` lists the child under that step.
-  explicit StoreObserver(RunStore& store, std::string parent_step = "");
+  // `masker`: the values to mask besides those of secret params, e.g. the run's secret
+  // variables and header values.
+  explicit StoreObserver(RunStore& store, std::string parent_step = "",
+                         eval::SecretMasker masker = {});
   // Writes whatever is still pending, then stops the writer thread.
   ~StoreObserver() override;
   StoreObserver(const StoreObserver&) = delete;
@@ -63,6 +72,10 @@ class StoreObserver : public engine::RunObserver {
   };
 
   RunRecord ToRecord(const engine::RunInfo& run) const;
+  StepRecord ToMaskedStepRecord(const engine::RunInfo& run, std::size_t index) const;
+  // The params object with secret params as `***` and secret values masked in the others.
+  std::string MaskParams(const std::string& params_json, const dag::Dag* dag) const;
+  Outputs MaskOutputs(const Outputs& outputs, const dag::Dag* dag) const;
   // Copies steps the mirror does not have yet (handler steps appear during the run).
   void MirrorNewSteps(const engine::RunInfo& run);
   // Counts the change just made to the mirror, releases `lock` and wakes the writer.
@@ -73,6 +86,8 @@ class StoreObserver : public engine::RunObserver {
 
   RunStore& store_;
   const std::string parent_step_;
+  // Read and extended on the engine's thread only (OnRunStarted adds the secret params).
+  eval::SecretMasker masker_;
   const ProcessIdentity process_ = ProcessIdentity::Self();
 
   mutable std::mutex mutex_;
