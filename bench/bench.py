@@ -520,7 +520,7 @@ def main(argv):
     parser.add_argument("--weft", required=True, help="the weft binary")
     parser.add_argument("--floor", required=True, help="the floor binary (bench/floor.c)")
     parser.add_argument("--pairs", type=int, default=None,
-                        help="A/B pairs per row (default 5; 1 with --smoke)")
+                        help="A/B pairs per row (default 3; 1 with --smoke)")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes, one pair; checks that everything runs")
     parser.add_argument("--only", default="", help="run only rows whose title matches this regex")
@@ -531,7 +531,7 @@ def main(argv):
                         help="what the weft binary was built from, for the report (default: "
                         "`git describe --dirty` of this checkout)")
     args = parser.parse_args(argv)
-    pairs = args.pairs if args.pairs is not None else (1 if args.smoke else 5)
+    pairs = args.pairs if args.pairs is not None else (1 if args.smoke else 3)
     if pairs < 1:
         parser.error("--pairs wants at least 1")
     for tool in ("make", "ninja", "node", args.weft, args.floor):

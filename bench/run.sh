@@ -6,7 +6,7 @@
 # usage: bench/run.sh [--build DIR] [--pairs N] [--only REGEX] [--out FILE] [--keep] [--smoke]
 #        bench/run.sh --weft BIN --floor BIN [...]
 #   --build DIR   build dir to build and take weft and floor from (default: build)
-#   --pairs N     A/B pairs per row (default 5: the full run takes about 10 minutes on 2 cores)
+#   --pairs N     A/B pairs per row (default 3; run time grows with it, see docs/benchmarks.md)
 #   --only REGEX  only rows whose title matches, e.g. --only 'chain-1000'
 #   --smoke       every row with tiny sizes and one pair, into a temporary file; exits non-zero
 #                 when any command fails (the bench-smoke CTest test); no timing is judged
@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     --build) build=$(realpath "$2"); shift 2 ;;
     --weft) weft="$2"; shift 2 ;;
     --floor) floor="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done
