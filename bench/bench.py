@@ -525,7 +525,7 @@ def main(argv):
                         help="tiny sizes, one pair; checks that everything runs")
     parser.add_argument("--only", default="", help="run only rows whose title matches this regex")
     parser.add_argument("--out", help="where to write the table (default docs/benchmarks.md; "
-                        "a temporary file with --smoke)")
+                        "with --smoke, printed)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--weft-commit", default="",
                         help="what the weft binary was built from, for the report (default: "
@@ -572,7 +572,10 @@ def main(argv):
         bench.close()
     info = machine_info(pairs, started, load_before, args.weft_commit)
     write_report(out, results, info, args.smoke)
-    print(f"table written to {out}")
+    if args.smoke and not args.out:
+        print(out.read_text())  # the work directory and the table in it go away below
+    else:
+        print(f"table written to {out}")
     failed = [r for r in results if r.error]
     for result in failed:
         print(f"bench: {result.row.title}: {result.error}", file=sys.stderr)

@@ -8,8 +8,9 @@
 #   --build DIR   build dir to build and take weft and floor from (default: build)
 #   --pairs N     A/B pairs per row (default 3; run time grows with it, see docs/benchmarks.md)
 #   --only REGEX  only rows whose title matches, e.g. --only 'chain-1000'
-#   --smoke       every row with tiny sizes and one pair, into a temporary file; exits non-zero
-#                 when any command fails (the bench-smoke CTest test); no timing is judged
+#   --smoke       every row with tiny sizes and one pair, the table printed rather than written
+#                 to docs/; exits non-zero when any command fails (the bench-smoke CTest test);
+#                 no timing is judged
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build"
