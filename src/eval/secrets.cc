@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 #include "eval/run_scope.h"
 
@@ -61,6 +62,22 @@ std::string SecretMasker::Mask(std::string_view text) const {
     }
   }
   return out;
+}
+
+std::string MaskSecretParams(const std::string& params_json,
+                             const std::vector<std::string>& declared) {
+  auto params = nlohmann::ordered_json::parse(params_json, nullptr, /*allow_exceptions=*/false);
+  if (!params.is_object()) return params_json;
+  SecretMasker values;
+  for (auto& [name, value] : params.items()) {
+    if (!IsSecretName(name, declared)) continue;
+    if (value.is_string()) values.Add(value.get_ref<const std::string&>());
+    value = kMasked;
+  }
+  for (auto& [name, value] : params.items()) {
+    if (value.is_string()) value = values.Mask(value.get_ref<const std::string&>());
+  }
+  return params.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 SecretMasker RunSecrets(const dag::Dag& dag, const Variables& vars) {

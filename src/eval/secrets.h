@@ -46,6 +46,13 @@ class SecretMasker {
   std::vector<std::string> values_;  // longest first, each once
 };
 
+// A params JSON object (`DAG_PARAMS_JSON`, the store's params) as shown to people: the value of
+// every param whose name is secret (IsSecretName with `declared`) becomes kMasked, and those
+// values are masked inside the other params' values. Text that is not a JSON object is returned
+// as it is; bytes that are not UTF-8 become U+FFFD.
+std::string MaskSecretParams(const std::string& params_json,
+                             const std::vector<std::string>& declared);
+
 // The secrets of a run, for masking what weft prints and records about it: the values of its
 // secret variables (`vars` holds the process environment, params, env and dotenv entries), of
 // its `otel.headers` as expanded with `vars`, and of the headers in the

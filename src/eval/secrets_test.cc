@@ -80,6 +80,24 @@ TEST(SecretsTest, AddsSecretValuesOfAnEnvironmentArray) {
   EXPECT_TRUE(none.empty());
 }
 
+TEST(MaskSecretParamsTest, SecretParamsAreMaskedAndTheirValuesInsideOthers) {
+  EXPECT_EQ(MaskSecretParams(R"({"DAY":"monday","API_TOKEN":"tok-123456","DB_URL":"pg://u:pw@db",)"
+                             R"("NOTE":"with tok-123456 inside","1":"positional"})",
+                             {"DB_URL"}),
+            R"({"DAY":"monday","API_TOKEN":"***","DB_URL":"***","NOTE":"with *** inside",)"
+            R"("1":"positional"})");
+}
+
+TEST(MaskSecretParamsTest, ShortAndNonStringSecretsAreMaskedWhole) {
+  EXPECT_EQ(MaskSecretParams(R"({"PIN_KEY":"12","KEY_ID":7,"A":"12"})", {}),
+            R"({"PIN_KEY":"***","KEY_ID":"***","A":"12"})");
+}
+
+TEST(MaskSecretParamsTest, TextThatIsNotAnObjectIsReturnedAsItIs) {
+  EXPECT_EQ(MaskSecretParams("not json", {}), "not json");
+  EXPECT_EQ(MaskSecretParams("[1]", {}), "[1]");
+}
+
 TEST(RunSecretsTest, CoversSecretVariablesHeadersAndOtelHeaderVariables) {
   dag::Dag dag;
   dag.secrets = {"WEBHOOK"};
