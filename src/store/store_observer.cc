@@ -63,7 +63,7 @@ RunRecord StoreObserver::ToRecord(const engine::RunInfo& run) const {
   record.status = run.status;
   record.started_at_ns = run.started_at_ns;
   record.finished_at_ns = run.finished_at_ns;
-  record.params_json = MaskParams(run.params_json, run.dag.get());
+  record.params_json = run.params_json;
   record.parent = run.parent;
   record.parent_step = parent_step_;
   record.root = run.root;
@@ -80,30 +80,6 @@ StepRecord StoreObserver::ToMaskedStepRecord(const engine::RunInfo& run, std::si
   return step;
 }
 
-std::string StoreObserver::MaskParams(const std::string& params_json, const dag::Dag* dag) const {
-  auto params = nlohmann::ordered_json::parse(params_json, nullptr, /*allow_exceptions=*/false);
-  if (!params.is_object()) return params_json;  // the store refuses it with a clear error
-  for (auto& [name, value] : params.items()) {
-    if (eval::IsSecretName(name, DeclaredSecrets(dag))) {
-      value = eval::kMasked;
-    } else if (value.is_string()) {
-      value = masker_.Mask(value.get_ref<const std::string&>());
-    }
-  }
-  return params.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-}
-
-Outputs StoreObserver::MaskOutputs(const Outputs& outputs, const dag::Dag* dag) const {
-  Outputs masked;
-  masked.reserve(outputs.size());
-  for (const auto& [name, value] : outputs) {
-    masked.emplace_back(name, eval::IsSecretName(name, DeclaredSecrets(dag))
-                                  ? std::string(eval::kMasked)
-                                  : masker_.Mask(value));
-  }
-  return masked;
-}
-
 void StoreObserver::MirrorNewSteps(const engine::RunInfo& run) {
   for (std::size_t i = steps_.size(); i < run.steps.size(); ++i) {
     steps_.push_back(ToMaskedStepRecord(run, i));
@@ -112,7 +88,7 @@ void StoreObserver::MirrorNewSteps(const engine::RunInfo& run) {
 }
 
 void StoreObserver::OnRunStarted(const engine::RunInfo& run) {
-  // The values of secret params are masked wherever else they show up.
+  // The values of secret params are masked in stored errors.
   const auto params = nlohmann::json::parse(run.params_json, nullptr, /*allow_exceptions=*/false);
   if (params.is_object()) {
     for (const auto& [name, value] : params.items()) {
@@ -159,7 +135,7 @@ void StoreObserver::OnRunFinished(const engine::RunInfo& run) {
   const int attempt = run_.attempt;
   run_ = ToRecord(run);
   run_.attempt = attempt;
-  outputs_ = MaskOutputs(run.outputs, run.dag.get());
+  outputs_ = run.outputs;
   finish_pending_ = true;
   finished_ = true;
   Publish(lock);

@@ -16,10 +16,10 @@
 // incomplete. The next round then rewrites the whole run from the mirror, so the record heals
 // as soon as writing works again; complete() tells the caller whether the record is whole.
 //
-// Secrets (§5.1) never reach the database: a param or output whose name is secret (the DAG's
-// `secrets:`, or a name eval::IsSecretName recognises) is stored as `***`, and the values of such
-// params, like every value the caller's masker knows, are masked wherever else they appear in
-// stored text (errors, other params, outputs).
+// Secrets (§5.1): stored errors (the run's and each step's) have the values of secret params
+// (the DAG's `secrets:`, or names eval::IsSecretName recognises) and every value of the caller's
+// masker replaced by `***`. Params and outputs are stored as given, because `weft retry` runs
+// with them again; whoever shows them masks them (eval::MaskSecretParams).
 
 #include <condition_variable>
 #include <cstdint>
@@ -73,9 +73,6 @@ class StoreObserver : public engine::RunObserver {
 
   RunRecord ToRecord(const engine::RunInfo& run) const;
   StepRecord ToMaskedStepRecord(const engine::RunInfo& run, std::size_t index) const;
-  // The params object with secret params as `***` and secret values masked in the others.
-  std::string MaskParams(const std::string& params_json, const dag::Dag* dag) const;
-  Outputs MaskOutputs(const Outputs& outputs, const dag::Dag* dag) const;
   // Copies steps the mirror does not have yet (handler steps appear during the run).
   void MirrorNewSteps(const engine::RunInfo& run);
   // Counts the change just made to the mirror, releases `lock` and wakes the writer.
