@@ -128,11 +128,19 @@ bool PrepareRun(const StartFlags& flags, const std::string& home, PreparedRun* o
   std::string error;
   auto scope = eval::BuildRunScope(input, &error);
   if (!scope) {
-    fmt::print(stderr, "weft: {}: {}\n", dag.file, error);
+    // The reason may quote a value (a failing backtick command, say): mask the secrets known
+    // without the scope.
+    eval::SecretMasker known;
+    known.AddSecretEnvironment(environ, dag.secrets);
+    for (const eval::Param& param : input.overrides) {
+      if (eval::IsSecretName(param.name, dag.secrets)) known.Add(param.value);
+    }
+    fmt::print(stderr, "weft: {}: {}\n", dag.file, known.Mask(error));
     if (!dry) std::filesystem::remove_all(out->run_dir);
     return false;
   }
   out->scope = std::move(*scope);
+  out->secrets = eval::RunSecrets(dag, out->scope.variables);
   return true;
 }
 
@@ -150,7 +158,8 @@ std::string DescribePlan(const PreparedRun& run) {
     int position = 0;
     for (const auto& p : run.scope.params) {
       std::string name = p.name.empty() ? "$" + std::to_string(++position) : p.name;
-      out += fmt::format("  {} = {}\n", name, p.value);
+      const bool secret = eval::IsSecretName(p.name, dag.secrets);
+      out += fmt::format("  {} = {}\n", name, secret ? std::string(eval::kMasked) : p.value);
     }
   }
   out += "steps:\n";
@@ -180,7 +189,7 @@ std::string DescribePlan(const PreparedRun& run) {
     }
     if (!step.output.empty()) out += "      output -> " + step.output + "\n";
   }
-  return out;
+  return run.secrets.Mask(out);
 }
 
 }  // namespace weft::cli

@@ -11,6 +11,7 @@
 #include "cli/sub_dag.h"
 #include "dag/dag.h"
 #include "eval/run_scope.h"
+#include "eval/secrets.h"
 
 namespace weft::cli {
 
@@ -28,6 +29,8 @@ struct PreparedRun {
   std::string working_dir;    // the DAG's working dir, absolute
   std::string default_shell;  // $SHELL
   eval::RunScope scope;
+  // What weft masks in what it prints or records about the run (§5.1).
+  eval::SecretMasker secrets;
 };
 
 // False (with the reason printed) when the DAG does not load, a sub-DAG it names does not

@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 
 #include "cli/commands.h"
 #include "cli/paths.h"
 #include "cli/terminal_view.h"
 #include "dag/loader.h"
+#include "eval/secrets.h"
 #include "store/run_json.h"
 #include "store/run_store.h"
 #include "trace/trace_record.h"
@@ -80,6 +82,44 @@ engine::RunInfo ToRunInfo(const store::RunRecord& run, const std::vector<store::
   return info;
 }
 
+// Shows a run's params with secrets masked (§5.1). Which names are secret: eval::IsSecretName,
+// with the `secrets:` of the run's DAG as its file reads now (none when it no longer loads).
+// Each DAG file is read once per ParamMasking.
+class ParamMasking {
+ public:
+  store::RunRecord Shown(store::RunRecord run) {
+    run.params_json = eval::MaskSecretParams(run.params_json, Declared(run));
+    return run;
+  }
+
+ private:
+  const std::vector<std::string>& Declared(const store::RunRecord& run) {
+    const std::string key = run.dag_file + '\n' + run.dag_name;
+    auto [it, inserted] = declared_.try_emplace(key);
+    if (!inserted || run.dag_file.empty()) return it->second;
+    dag::LoadOptions options;
+    options.base_file = dag::DefaultBaseFile();
+    dag::LoadResult loaded = dag::LoadFile(run.dag_file, options);
+    if (!loaded.ok()) return it->second;
+    if (loaded.dag->name == run.dag_name) {
+      it->second = loaded.dag->secrets;
+    } else {
+      for (const auto& local : loaded.dag->local_dags) {
+        if (local->name == run.dag_name) it->second = local->secrets;
+      }
+    }
+    return it->second;
+  }
+
+  std::map<std::string, std::vector<std::string>> declared_;
+};
+
+// Indented JSON. Recorded text (errors, params) may hold bytes that are not UTF-8, which JSON
+// cannot carry: they become U+FFFD instead of aborting the command.
+std::string JsonText(const nlohmann::ordered_json& json) {
+  return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 int WithStore(const std::function<int(store::RunStore&)>& body) {
   try {
     store::RunStore store(WeftHome());
@@ -100,7 +140,7 @@ int Status(const QueryFlags& flags) {
     std::vector<store::StepRecord> steps = store.Steps(run->ref());
     std::vector<store::RunRecord> children = store.Children(run->ref());
     if (flags.json) {
-      fmt::print("{}\n", store::StatusJson(*run, steps, children).dump(2));
+      fmt::print("{}\n", JsonText(store::StatusJson(ParamMasking().Shown(*run), steps, children)));
       return 0;
     }
     std::shared_ptr<dag::Dag> names;
@@ -140,8 +180,10 @@ int History(const QueryFlags& flags) {
   query.limit = flags.limit;
   return WithStore([&](store::RunStore& store) {
     std::vector<store::RunRecord> runs = store.History(query);
+    ParamMasking masking;
+    for (store::RunRecord& run : runs) run = masking.Shown(std::move(run));
     if (flags.json) {
-      fmt::print("{}\n", store::HistoryJson(runs).dump(2));
+      fmt::print("{}\n", JsonText(store::HistoryJson(runs)));
       return 0;
     }
     if (runs.empty()) {
