@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/paths.h"
+#include "cli/run_lookup.h"
 #include "cli/terminal_view.h"
 #include "dag/loader.h"
 #include "eval/secrets.h"
@@ -21,32 +22,6 @@
 
 namespace weft::cli {
 namespace {
-
-// A DAG argument of a query: a DAG file (its name is read from it) or a DAG name.
-std::string DagName(const std::string& arg) {
-  std::string tried;
-  std::string file = ResolveDagFile(arg, WeftHome() + "/dags", &tried);
-  if (!file.empty()) {
-    dag::LoadResult loaded = dag::LoadFile(file);
-    if (loaded.ok()) return loaded.dag->name;
-  }
-  return arg;
-}
-
-// The run a query is about: --run-id, else the latest run of the DAG. Prints why not.
-std::optional<store::RunRecord> FindRun(store::RunStore& store, const QueryFlags& flags,
-                                        const std::string& name) {
-  std::optional<store::RunRecord> run =
-      flags.run_id.empty() ? store.LatestRun(name) : store.FindRun({name, flags.run_id});
-  if (!run) {
-    if (flags.run_id.empty()) {
-      fmt::print(stderr, "weft: no runs of DAG `{}` in {}\n", name, store.path());
-    } else {
-      fmt::print(stderr, "weft: no run `{}` of DAG `{}` in {}\n", flags.run_id, name, store.path());
-    }
-  }
-  return run;
-}
 
 // The stored run in the engine's shape, so `weft status` prints the same summary as the end
 // of `weft start`.
@@ -135,7 +110,7 @@ int WithStore(const std::function<int(store::RunStore&)>& body) {
 int Status(const QueryFlags& flags) {
   std::string name = DagName(flags.dag);
   return WithStore([&](store::RunStore& store) {
-    auto run = FindRun(store, flags, name);
+    auto run = FindRun(store, name, flags.run_id);
     if (!run) return 1;
     std::vector<store::StepRecord> steps = store.Steps(run->ref());
     std::vector<store::RunRecord> children = store.Children(run->ref());
@@ -205,7 +180,7 @@ int History(const QueryFlags& flags) {
 int Logs(const QueryFlags& flags) {
   std::string name = DagName(flags.dag);
   return WithStore([&](store::RunStore& store) {
-    auto run = FindRun(store, flags, name);
+    auto run = FindRun(store, name, flags.run_id);
     if (!run) return 1;
     std::vector<store::StepRecord> steps = store.Steps(run->ref());
     bool found = flags.step.empty();
@@ -241,7 +216,7 @@ int Logs(const QueryFlags& flags) {
 int Trace(const QueryFlags& flags) {
   std::string name = DagName(flags.dag);
   return WithStore([&](store::RunStore& store) {
-    auto run = FindRun(store, flags, name);
+    auto run = FindRun(store, name, flags.run_id);
     if (!run) return 1;
     // The run's own record, then its nested runs', depth first: one trace across processes.
     std::vector<trace::SpanData> spans;
