@@ -33,6 +33,7 @@ for target in "${targets[@]}"; do
     echo "  $build/fuzz/${target}_fuzzer $artifacts/<file>" >&2
     exit 1
   fi
-  grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$build/fuzz-$target.log" | tr '\n' ' '
+  grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$build/fuzz-$target.log" |
+    tr -s ' \n' ' ' || true
   echo
 done
