@@ -83,6 +83,12 @@ std::string JsonLinesAsArray(const std::string& lines) {
   return out + "]";
 }
 
+// signal_on_stop, SIGTERM when unset (the loader rejects names that are no signal).
+int StopSignal(const dag::Step& step) {
+  int sig = step.signal_on_stop.empty() ? 0 : process::SignalNumber(step.signal_on_stop);
+  return sig > 0 ? sig : SIGTERM;
+}
+
 std::uintmax_t FileSize(const std::string& path) {
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
@@ -411,6 +417,7 @@ bool DagRun::BeginAttempt(std::uint32_t step, std::string* error) {
   run.command_index = 0;
   run.timed_out = false;
   run.stdout_start = FileSize(state.stdout_file);
+  run.stderr_start = FileSize(state.stderr_file);
   if (run.fan_out) {
     run.children_failed = 0;
     while (run.command_index < run.command.argvs.size() &&
@@ -484,9 +491,7 @@ void DagRun::OnStepTimeout(std::uint32_t step) {
   int timeout = info_.steps[step].step->timeout_sec;
   Record(step, {"timeout", 0, {{"timeout_sec", std::int64_t{timeout}}}},
          "timed out after " + std::to_string(timeout) + "s; stopping the step");
-  const std::string& name = info_.steps[step].step->signal_on_stop;
-  int sig = name.empty() ? SIGTERM : process::SignalNumber(name);
-  SignalStep(step, sig > 0 ? sig : SIGTERM);
+  SignalStep(step, StopSignal(*info_.steps[step].step));
   loop_.AddTimer(static_cast<std::int64_t>(dag_.max_clean_up_time_sec) * 1'000'000'000,
                  [this, step] {
                    const StepRun& run = runs_[step];
@@ -686,7 +691,7 @@ bool DagRun::OutputMatches(std::uint32_t step) {
   const StepState& state = info_.steps[step];
   std::string text = ReadPrefix(state.stdout_file, runs_[step].stdout_start, dag_.max_output_size);
   if (state.stderr_file != state.stdout_file) {
-    text += ReadPrefix(state.stderr_file, 0, dag_.max_output_size);
+    text += ReadPrefix(state.stderr_file, runs_[step].stderr_start, dag_.max_output_size);
   }
   for (const std::string& pattern : continue_on->output) {
     std::string error;  // an invalid regex matches nothing; the loader reports it
@@ -825,9 +830,7 @@ void DagRun::StopRunning(Halt reason) {
   }
   std::vector<pid_t> signalled;
   for (const auto& [pid, step] : running_) {
-    const std::string& name = info_.steps[step].step->signal_on_stop;
-    int sig = name.empty() ? SIGTERM : process::SignalNumber(name);
-    if (sig <= 0) sig = SIGTERM;
+    int sig = StopSignal(*info_.steps[step].step);
     Record(step, {"signal", 0, {{"signal", std::string("SIG") + sigabbrev_np(sig)}}},
            std::string("run ") + (reason == Halt::kTimedOut ? "timed out" : "stopped") +
                "; sending SIG" + sigabbrev_np(sig));

@@ -99,6 +99,7 @@ class DagRun {
     process::ExitStatus failed_child;  // the last failure among them
     int executions = 0;                // finished executions (repeats count, retries do not)
     std::uintmax_t stdout_start = 0;   // where this attempt's stdout begins in the log
+    std::uintmax_t stderr_start = 0;   // and its stderr
     pid_t pid = 0;
     EventLoop::TimerId wait_timer = 0;     // until the next retry or repeat
     EventLoop::TimerId timeout_timer = 0;  // timeout_sec of the running attempt

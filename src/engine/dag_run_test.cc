@@ -432,6 +432,23 @@ TEST_F(DagRunTest, ContinueOnOutputMatchesSubstringOrRegex) {
   EXPECT_EQ(State(5).status, Status::kAborted);
 }
 
+TEST_F(DagRunTest, ContinueOnOutputLooksAtTheLastAttemptOnly) {
+  std::string counter = (dir_ / "count").string();
+  // The first attempt writes the pattern; the retry fails without it.
+  dag::Step& s = AddStep(
+      "flaky", "n=$(cat " + counter + " 2>/dev/null || echo 0); echo $((n+1)) > " + counter +
+                   "; [ $n -ge 1 ] && { echo other >&2; exit 1; }; " + "echo quota >&2; exit 1");
+  s.retry_policy = dag::RetryPolicy{};
+  s.retry_policy->limit = "1";
+  dag::ContinueOn on_quota;
+  on_quota.output = {"quota"};
+  s.continue_on = on_quota;
+  AddStep("next", "true", {0});
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_EQ(State(0).retry_count, 1);
+  EXPECT_EQ(State(1).status, Status::kAborted);
+}
+
 TEST_F(DagRunTest, UnmetStepPreconditionSkipsTheStepAndItsDependents) {
   dag::Condition c;
   c.condition = "${GREETING}";
