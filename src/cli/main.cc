@@ -1,5 +1,8 @@
 // weft's command line: parses arguments with CLI11 and dispatches to the verbs in commands.h.
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -30,6 +33,8 @@ void AddLoadFlags(CLI::App* verb, weft::cli::LoadFlags* flags) {
 int main(int argc, char** argv) {
   // Before any thread exists: the event loop reads these signals from a signalfd.
   weft::engine::EventLoop::BlockSignals();
+  // spdlog's default logger writes to stdout, which carries `--json` and a child run's result.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("weft"));
 
   CLI::App app{"weft: run Dagu-format DAG files, with OpenTelemetry tracing.", "weft"};
   app.footer(kExamples);

@@ -115,7 +115,7 @@ int RunDag(const StartFlags& flags, std::vector<engine::PriorStep> kept) {
     fmt::print(stderr, "weft: {}\n", e.what());
     return 2;
   }
-  store::StoreObserver recorder(*store, flags.parent_step);
+  store::StoreObserver recorder(*store, flags.parent_step, prepared.secrets);
 
   // A child run's stdout is its calling step's: it carries the result, progress goes to stderr.
   const bool child = info.parent.has_value();
@@ -256,7 +256,7 @@ int Dry(const StartFlags& flags) {
   auto tracing = ResolveTracing(*prepared.dag, prepared.scope.variables);
   if (!PrintTracingProblems(*prepared.dag, tracing)) return 2;
   std::fputs(DescribePlan(prepared).c_str(), stdout);
-  std::fputs(DescribeTracing(tracing.config).c_str(), stdout);
+  std::fputs(prepared.secrets.Mask(DescribeTracing(tracing.config)).c_str(), stdout);
   return 0;
 }
 
@@ -278,7 +278,9 @@ int Validate(const LoadFlags& flags, const std::vector<std::string>& dags) {
       continue;
     }
     fmt::print("{}: ok ({} steps)\n", prepared.dag->file, prepared.dag->steps.size());
-    if (tracing.config.enabled) std::fputs(DescribeTracing(tracing.config).c_str(), stdout);
+    if (tracing.config.enabled) {
+      std::fputs(prepared.secrets.Mask(DescribeTracing(tracing.config)).c_str(), stdout);
+    }
   }
   return exit_code;
 }

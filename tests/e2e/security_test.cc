@@ -150,6 +150,46 @@ steps:
   EXPECT_THAT(dry.out + dry.err + validate.out + validate.err, Not(HasSubstr(kToken)));
 }
 
+TEST(SecurityTest, StoredErrorsMaskSecretVariablesNotOnlyParams) {
+  WeftHome home;
+  // The condition's value, the secret, is quoted in the step's and the run's error.
+  const std::string file = home.WriteFile("gate.yaml", R"(
+preconditions:
+  - condition: "$DEPLOY_KEY"
+    expected: "never"
+steps:
+  - name: deploy
+    command: "true"
+)");
+  Result r = home.Run({"start", file}, {std::string("DEPLOY_KEY=") + kToken});
+  ASSERT_NE(r.exit_code, 2) << r.err;
+  Result status = home.Run({"status", "gate", "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_THAT(json::parse(status.out)["error"].get<std::string>(), HasSubstr("is \"***\""));
+  EXPECT_THAT(status.out + r.out + r.err, Not(HasSubstr(kToken)));
+}
+
+TEST(SecurityTest, DryAndValidateMaskSecretsInTheTracingConfig) {
+  WeftHome home;
+  const std::string file = home.WriteFile("otel.yaml", R"(
+otel:
+  enabled: true
+  endpoint: http://127.0.0.1:1/v1/traces
+  resource:
+    deploy.key: "${DEPLOY_KEY}"
+steps:
+  - name: use
+    command: "true"
+)");
+  const std::vector<std::string> env = {std::string("DEPLOY_KEY=") + kToken};
+  Result dry = home.Run({"dry", file}, env);
+  Result validate = home.Run({"validate", file}, env);
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  ASSERT_EQ(validate.exit_code, 0) << validate.err;
+  EXPECT_THAT(dry.out, HasSubstr("deploy.key"));
+  EXPECT_THAT(dry.out + dry.err + validate.out + validate.err, Not(HasSubstr(kToken)));
+}
+
 TEST(SecurityTest, EverythingUnderTheHomeIsPrivate) {
   WeftHome home;
   const std::string file = home.WriteFile("modes.yaml", R"(

@@ -325,6 +325,9 @@ TEST(TracingSpoolTest, SpansForADownCollectorAreSpooledThenFlushedExactlyOnce) {
   ASSERT_EQ(start.exit_code, 0) << start.err;
   EXPECT_THAT(start.err, HasSubstr("3 spans could not be delivered"));
   EXPECT_THAT(start.err, HasSubstr("spooled"));
+  // The exporter's own log goes to stderr: stdout carries `--json` and a child run's result.
+  EXPECT_THAT(start.err, HasSubstr("3 spans for http://127.0.0.1:" + std::to_string(port)));
+  EXPECT_THAT(start.out, Not(HasSubstr("spans for")));
   EXPECT_THAT(home.Run({"status", "spooled"}).out,
               HasSubstr("spans: 0 exported, 0 retried, 3 spooled, 0 dropped"));
 
