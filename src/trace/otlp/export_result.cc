@@ -1,6 +1,5 @@
 #include "trace/otlp/export_result.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "trace/otlp/curl_api.h"
 
 namespace weft::trace::otlp {
 namespace {
@@ -218,9 +218,13 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
     if (ec != std::errc() || seconds > kMaxRetryAfterSeconds) return std::nullopt;
     return std::chrono::milliseconds(seconds * 1000);
   }
-  // curl_getdate reads the three HTTP date forms (RFC 1123, RFC 850, asctime).
+  // curl_getdate reads the three HTTP date forms (RFC 1123, RFC 850, asctime). Without libcurl
+  // there was no HTTP response to read this from.
+  std::string load_error;
+  const CurlApi* curl = CurlApi::Get(&load_error);
+  if (!curl) return std::nullopt;
   std::string date(value);
-  time_t when = curl_getdate(date.c_str(), nullptr);
+  time_t when = curl->getdate(date.c_str(), nullptr);
   if (when == -1) return std::nullopt;
   // Compared in seconds first: only a date near `now` is converted to the clock's nanoseconds.
   const std::int64_t now_seconds =

@@ -1,14 +1,13 @@
 #include "trace/otlp/http_transport.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <mutex>
 
+#include "trace/otlp/curl_api.h"
 #include "trace/otlp/proto_encoding.h"
 #include "trace/otlp_json.h"
 
@@ -16,18 +15,15 @@ namespace weft::trace::otlp {
 namespace {
 
 struct CurlHandleDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+  const CurlApi* curl = nullptr;
+  void operator()(CURL* handle) const { curl->easy_cleanup(handle); }
 };
 struct CurlListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  const CurlApi* curl = nullptr;
+  void operator()(curl_slist* list) const { curl->slist_free_all(list); }
 };
 using CurlHandle = std::unique_ptr<CURL, CurlHandleDeleter>;
 using CurlList = std::unique_ptr<curl_slist, CurlListDeleter>;
-
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 // gzip (RFC 1952) of the body, for Content-Encoding: gzip.
 std::string Gzip(std::string_view data) {
@@ -68,49 +64,45 @@ int CheckAbort(void* aborted, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<std::atomic<bool>*>(aborted)->load() ? 1 : 0;
 }
 
-void SetBlob(CURL* handle, CURLoption option, const std::string& pem) {
-  curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
-  curl_easy_setopt(handle, option, &blob);
-}
-
 class HttpTransport final : public Transport {
  public:
-  HttpTransport(const ExportConfig& config, const TlsMaterial& tls)
-      : json_(config.resolved.protocol == Protocol::kHttpJson),
-        gzip_(config.compression == Compression::kGzip) {
-    InitCurlOnce();
-    handle_.reset(curl_easy_init());
+  HttpTransport(const CurlApi& curl, const ExportConfig& config, const TlsMaterial& tls)
+      : curl_(curl),
+        json_(config.resolved.protocol == Protocol::kHttpJson),
+        gzip_(config.compression == Compression::kGzip),
+        handle_(curl.easy_init(), CurlHandleDeleter{&curl}),
+        headers_(nullptr, CurlListDeleter{&curl}) {
     CURL* h = handle_.get();
     curl_slist* list = nullptr;
-    list = curl_slist_append(
+    list = curl_.slist_append(
         list, json_ ? "Content-Type: application/json" : "Content-Type: application/x-protobuf");
-    if (gzip_) list = curl_slist_append(list, "Content-Encoding: gzip");
-    list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
+    if (gzip_) list = curl_.slist_append(list, "Content-Encoding: gzip");
+    list = curl_.slist_append(list, "Expect:");  // no 100-continue round trip
     for (const auto& [key, value] : config.headers) {
-      list = curl_slist_append(list, fmt::format("{}: {}", key, value).c_str());
+      list = curl_.slist_append(list, fmt::format("{}: {}", key, value).c_str());
     }
     headers_.reset(list);
 
-    curl_easy_setopt(h, CURLOPT_URL, config.resolved.target.c_str());
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers_.get());
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "weft-otlp");
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, AppendBody);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, ReadHeader);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, CheckAbort);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &aborted_);
-    curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, config.resolved.verify_peer ? 1L : 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, config.resolved.verify_peer ? 2L : 0L);
+    curl_.easy_setopt(h, CURLOPT_URL, config.resolved.target.c_str());
+    curl_.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_.easy_setopt(h, CURLOPT_HTTPHEADER, headers_.get());
+    curl_.easy_setopt(h, CURLOPT_POST, 1L);
+    curl_.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_.easy_setopt(h, CURLOPT_USERAGENT, "weft-otlp");
+    curl_.easy_setopt(h, CURLOPT_WRITEFUNCTION, AppendBody);
+    curl_.easy_setopt(h, CURLOPT_HEADERFUNCTION, ReadHeader);
+    curl_.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, CheckAbort);
+    curl_.easy_setopt(h, CURLOPT_XFERINFODATA, &aborted_);
+    curl_.easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    curl_.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, config.resolved.verify_peer ? 1L : 0L);
+    curl_.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, config.resolved.verify_peer ? 2L : 0L);
     if (!tls.ca.empty()) SetBlob(h, CURLOPT_CAINFO_BLOB, tls.ca);
     if (!tls.client_certificate.empty()) {
       SetBlob(h, CURLOPT_SSLCERT_BLOB, tls.client_certificate);
-      curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+      curl_.easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
       SetBlob(h, CURLOPT_SSLKEY_BLOB, tls.client_key);
-      curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+      curl_.easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
     }
   }
 
@@ -126,18 +118,18 @@ class HttpTransport final : public Transport {
     std::string response;
     std::optional<std::string> retry_after;
     CURL* h = handle_.get();
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &response);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &retry_after);
-    CURLcode code = curl_easy_perform(h);
+    curl_.easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
+    curl_.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
+    curl_.easy_setopt(h, CURLOPT_WRITEDATA, &response);
+    curl_.easy_setopt(h, CURLOPT_HEADERDATA, &retry_after);
+    CURLcode code = curl_.easy_perform(h);
     if (code != CURLE_OK) return CurlFailure(code);
 
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     char* content_type = nullptr;
-    curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &content_type);
+    curl_.easy_getinfo(h, CURLINFO_CONTENT_TYPE, &content_type);
     return ClassifyHttpResponse(
         status, content_type ? content_type : "", response,
         retry_after ? std::optional<std::string_view>(*retry_after) : std::nullopt,
@@ -147,6 +139,11 @@ class HttpTransport final : public Transport {
   void Abort() override { aborted_ = true; }
 
  private:
+  void SetBlob(CURL* handle, CURLoption option, const std::string& pem) {
+    curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+    curl_.easy_setopt(handle, option, &blob);
+  }
+
   static ExportResult Failure(std::string message, bool unreachable) {
     ExportResult result;
     result.outcome = ExportOutcome::kRetryable;
@@ -158,7 +155,7 @@ class HttpTransport final : public Transport {
   // Transport errors: a collector that cannot be reached, or an exchange cut short, may work
   // on a later try; a TLS setup the server rejects will not.
   ExportResult CurlFailure(CURLcode code) {
-    std::string message = fmt::format("HTTP export failed: {}", curl_easy_strerror(code));
+    std::string message = fmt::format("HTTP export failed: {}", curl_.easy_strerror(code));
     switch (code) {
       case CURLE_COULDNT_CONNECT:
       case CURLE_COULDNT_RESOLVE_HOST:
@@ -183,6 +180,7 @@ class HttpTransport final : public Transport {
     }
   }
 
+  const CurlApi& curl_;
   const bool json_;
   const bool gzip_;
   CurlHandle handle_;
@@ -192,8 +190,11 @@ class HttpTransport final : public Transport {
 
 }  // namespace
 
-std::unique_ptr<Transport> MakeHttpTransport(const ExportConfig& config, const TlsMaterial& tls) {
-  return std::make_unique<HttpTransport>(config, tls);
+std::unique_ptr<Transport> MakeHttpTransport(const ExportConfig& config, const TlsMaterial& tls,
+                                             std::string* error) {
+  const CurlApi* curl = CurlApi::Get(error);
+  if (!curl) return nullptr;
+  return std::make_unique<HttpTransport>(*curl, config, tls);
 }
 
 }  // namespace weft::trace::otlp

@@ -45,7 +45,7 @@ std::unique_ptr<Transport> MakeTransport(const ExportConfig& config, std::string
   TlsMaterial tls;
   if (!ReadTlsMaterial(config, &tls, error)) return nullptr;
   if (config.resolved.protocol == Protocol::kGrpc) return MakeGrpcTransport(config, tls);
-  return MakeHttpTransport(config, tls);
+  return MakeHttpTransport(config, tls, error);
 }
 
 }  // namespace weft::trace::otlp
