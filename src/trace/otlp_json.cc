@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -15,61 +17,100 @@ namespace weft::trace {
 namespace {
 
 using nlohmann::json;
-// Encoding keeps fields in proto order, so a record line reads traceId first.
-using ordered_json = nlohmann::ordered_json;
 
-ordered_json AnyValueJson(const AttributeValue& value) {
-  return std::visit(
-      [](const auto& v) -> ordered_json {
+// The encoder appends the request text as it walks the batch, fields in proto order (a record
+// line reads traceId first), with no document tree in between: the local trace record encodes
+// every span of every run on the engine thread, and a tree cost ~130 k instructions per span.
+void AppendString(std::string& out, std::string_view text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += text;
+    out += '"';
+    return;
+  }
+  // Escapes, and invalid UTF-8 replaced rather than thrown on: names and attributes come from
+  // user files. Rare enough to leave to the library.
+  out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// "key":"text" after `separator` (',' or nothing).
+void AppendField(std::string& out, std::string_view separator, std::string_view key,
+                 std::string_view text) {
+  out += separator;
+  AppendString(out, key);
+  out += ':';
+  AppendString(out, text);
+}
+
+void AppendAnyValue(std::string& out, const AttributeValue& value) {
+  std::visit(
+      [&out](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
-          return {{"stringValue", v}};
+          AppendField(out, "{", "stringValue", v);
         } else if constexpr (std::is_same_v<T, bool>) {
-          return {{"boolValue", v}};
+          out += v ? R"({"boolValue":true)" : R"({"boolValue":false)";
         } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          return {{"intValue", std::to_string(v)}};
+          fmt::format_to(std::back_inserter(out), R"({{"intValue":"{}")", v);
         } else if (std::isnan(v)) {
-          return {{"doubleValue", "NaN"}};
+          out += R"({"doubleValue":"NaN")";
         } else if (std::isinf(v)) {
-          return {{"doubleValue", v > 0 ? "Infinity" : "-Infinity"}};
+          out += v > 0 ? R"({"doubleValue":"Infinity")" : R"({"doubleValue":"-Infinity")";
         } else {
-          return {{"doubleValue", v}};
+          out += R"({"doubleValue":)" + json(v).dump();
         }
       },
       value);
+  out += '}';
 }
 
-ordered_json AttributesJson(const Attributes& attributes) {
-  ordered_json list = ordered_json::array();
+void AppendAttributes(std::string& out, const Attributes& attributes) {
+  out += '[';
+  bool first = true;
   for (const auto& [key, value] : attributes) {
-    list.push_back({{"key", key}, {"value", AnyValueJson(value)}});
+    AppendField(out, first ? "{" : ",{", "key", key);
+    out += R"(,"value":)";
+    AppendAnyValue(out, value);
+    out += '}';
+    first = false;
   }
-  return list;
+  out += ']';
 }
 
-ordered_json SpanJson(const SpanData& span) {
-  ordered_json out = {{"traceId", span.trace_id.Hex()}, {"spanId", span.span_id.Hex()}};
-  if (!span.trace_state.empty()) out["traceState"] = span.trace_state;
-  if (span.parent_span_id.IsValid()) out["parentSpanId"] = span.parent_span_id.Hex();
-  out["flags"] = span.flags;
-  out["name"] = span.name;
-  out["kind"] = static_cast<int>(span.kind);
-  out["startTimeUnixNano"] = std::to_string(span.start_ns);
-  out["endTimeUnixNano"] = std::to_string(span.end_ns);
-  out["attributes"] = AttributesJson(span.attributes);
-  if (!span.events.empty()) {
-    ordered_json events = ordered_json::array();
-    for (const SpanEvent& event : span.events) {
-      events.push_back({{"timeUnixNano", std::to_string(event.time_ns)},
-                        {"name", event.name},
-                        {"attributes", AttributesJson(event.attributes)}});
-    }
-    out["events"] = std::move(events);
+void AppendSpan(std::string& out, const SpanData& span) {
+  AppendField(out, "{", "traceId", span.trace_id.Hex());
+  AppendField(out, ",", "spanId", span.span_id.Hex());
+  if (!span.trace_state.empty()) AppendField(out, ",", "traceState", span.trace_state);
+  if (span.parent_span_id.IsValid()) {
+    AppendField(out, ",", "parentSpanId", span.parent_span_id.Hex());
   }
-  ordered_json status = {{"code", static_cast<int>(span.status)}};
-  if (!span.status_message.empty()) status["message"] = span.status_message;
-  out["status"] = std::move(status);
-  return out;
+  fmt::format_to(std::back_inserter(out), R"(,"flags":{})", span.flags);
+  AppendField(out, ",", "name", span.name);
+  fmt::format_to(std::back_inserter(out),
+                 R"(,"kind":{},"startTimeUnixNano":"{}","endTimeUnixNano":"{}","attributes":)",
+                 static_cast<int>(span.kind), span.start_ns, span.end_ns);
+  AppendAttributes(out, span.attributes);
+  if (!span.events.empty()) {
+    out += R"(,"events":[)";
+    bool first = true;
+    for (const SpanEvent& event : span.events) {
+      fmt::format_to(std::back_inserter(out), R"({}{{"timeUnixNano":"{}")", first ? "" : ",",
+                     event.time_ns);
+      AppendField(out, ",", "name", event.name);
+      out += R"(,"attributes":)";
+      AppendAttributes(out, event.attributes);
+      out += '}';
+      first = false;
+    }
+    out += ']';
+  }
+  fmt::format_to(std::back_inserter(out), R"(,"status":{{"code":{})",
+                 static_cast<int>(span.status));
+  if (!span.status_message.empty()) AppendField(out, ",", "message", span.status_message);
+  out += "}}";
 }
 
 // A decoding fault: the JSON path of the field and what is wrong with it.
@@ -271,16 +312,20 @@ std::vector<ExportBatch> RequestFromJson(const json& request) {
 }  // namespace
 
 std::string EncodeExportRequest(const ExportBatch& batch) {
-  ordered_json scope = {{"name", batch.scope_name}};
-  if (!batch.scope_version.empty()) scope["version"] = batch.scope_version;
-  ordered_json spans = ordered_json::array();
-  for (const SpanData& span : batch.spans) spans.push_back(SpanJson(span));
-  ordered_json scope_spans = {{"scope", std::move(scope)}, {"spans", std::move(spans)}};
-  ordered_json resource_spans = {{"resource", {{"attributes", AttributesJson(batch.resource)}}},
-                                 {"scopeSpans", ordered_json::array({std::move(scope_spans)})}};
-  ordered_json request = {{"resourceSpans", ordered_json::array({std::move(resource_spans)})}};
-  // Replace invalid UTF-8 rather than throw: span names and attributes come from user files.
-  return request.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+  std::string out = R"({"resourceSpans":[{"resource":{"attributes":)";
+  AppendAttributes(out, batch.resource);
+  out += R"(},"scopeSpans":[{"scope":)";
+  AppendField(out, "{", "name", batch.scope_name);
+  if (!batch.scope_version.empty()) AppendField(out, ",", "version", batch.scope_version);
+  out += R"(},"spans":[)";
+  bool first = true;
+  for (const SpanData& span : batch.spans) {
+    if (!first) out += ',';
+    AppendSpan(out, span);
+    first = false;
+  }
+  out += "]}]}]}";
+  return out;
 }
 
 std::optional<std::vector<ExportBatch>> DecodeExportRequest(std::string_view text,
