@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 
 namespace weft::process {
 namespace {
@@ -52,9 +53,7 @@ std::string PathOf(const std::vector<std::string>& env) {
 
 // Resolves a bare program name against PATH; posix_spawnp would use weft's own PATH instead of
 // the step's.
-std::string Resolve(const std::string& program, const std::vector<std::string>& env) {
-  if (program.find('/') != std::string::npos) return program;
-  std::string path = PathOf(env);
+std::string Search(const std::string& program, const std::string& path) {
   std::size_t start = 0;
   while (start <= path.size()) {
     std::size_t end = path.find(':', start);
@@ -66,6 +65,27 @@ std::string Resolve(const std::string& program, const std::vector<std::string>& 
     start = end + 1;
   }
   return "";
+}
+
+// Every step of a DAG usually runs the same shell, and a search costs one access() per PATH
+// directory before the one holding it. A remembered answer is checked with one access() and
+// searched again when the file is gone, as a shell's command hash does; a program installed
+// later in an earlier PATH directory is not noticed within the run.
+std::string Resolve(const std::string& program, const std::vector<std::string>& env) {
+  if (program.find('/') != std::string::npos) return program;
+  std::string path = PathOf(env);
+  // The engine spawns from one thread; command substitution may spawn from another.
+  thread_local std::unordered_map<std::string, std::string> resolved;
+  std::string key = path + '\0' + program;
+  auto known = resolved.find(key);
+  if (known != resolved.end() && access(known->second.c_str(), X_OK) == 0) return known->second;
+  std::string found = Search(program, path);
+  if (found.empty()) {
+    resolved.erase(key);
+  } else {
+    resolved[key] = found;
+  }
+  return found;
 }
 
 }  // namespace

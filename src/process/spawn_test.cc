@@ -153,6 +153,29 @@ TEST_F(SpawnTest, ProgramIsResolvedAgainstTheChildsPath) {
   EXPECT_EQ(ReadFile(spec.stdout_path), "from-step-path\n");
 }
 
+TEST_F(SpawnTest, AProgramRemovedSinceTheLastSpawnIsFoundAgainFurtherDownThePath) {
+  for (const char* dir : {"first", "second"}) {
+    std::filesystem::create_directories(dir_ / dir);
+    std::ofstream(dir_ / dir / "which-weft") << "#!/bin/sh\necho " << dir << "\n";
+    std::filesystem::permissions(dir_ / dir / "which-weft", std::filesystem::perms::owner_all);
+  }
+  SpawnSpec spec = Sh("");
+  spec.argv = {"which-weft"};
+  spec.env = {"PATH=" + (dir_ / "first").string() + ":" + (dir_ / "second").string() + ":/bin"};
+  std::string error;
+  pid_t pid = Spawn(spec, &error);
+  ASSERT_GT(pid, 0) << error;
+  Wait(pid);
+  std::filesystem::remove(dir_ / "first" / "which-weft");
+  pid = Spawn(spec, &error);
+  ASSERT_GT(pid, 0) << error;
+  Wait(pid);
+  EXPECT_EQ(ReadFile(spec.stdout_path), "first\nsecond\n");
+  std::filesystem::remove(dir_ / "second" / "which-weft");
+  EXPECT_EQ(Spawn(spec, &error), -1);
+  EXPECT_EQ(error, "command not found: which-weft");
+}
+
 TEST_F(SpawnTest, ReapExitedCollectsEveryEndedChild) {
   std::string error;
   pid_t a = Spawn(Sh("exit 1"), &error);
