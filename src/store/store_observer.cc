@@ -144,6 +144,9 @@ void StoreObserver::OnRunFinished(const engine::RunInfo& run) {
 
 void StoreObserver::Flush() {
   std::unique_lock lock(mutex_);
+  if (written_ == published_) return;
+  flush_wanted_ = true;
+  work_or_stop_.notify_one();
   round_done_.wait(lock, [this] { return written_ == published_; });
 }
 
@@ -182,6 +185,7 @@ StoreObserver::Round StoreObserver::TakeRound() {
   rewrite_pending_ = false;
   start_pending_ = false;
   finish_pending_ = false;
+  flush_wanted_ = false;
   changed_steps_.clear();
   return round;
 }
@@ -214,6 +218,9 @@ void StoreObserver::WriterLoop() {
   for (;;) {
     work_or_stop_.wait(lock, [this] { return stopping_ || written_ != published_; });
     if (written_ == published_) return;  // stopping with nothing left to write
+    if (!start_pending_ && !finish_pending_ && !rewrite_pending_) {
+      work_or_stop_.wait_for(lock, kGatherTime, [this] { return stopping_ || flush_wanted_; });
+    }
     const Round round = TakeRound();
     lock.unlock();
     const bool written = Write(round);

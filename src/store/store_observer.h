@@ -5,11 +5,13 @@
 // processes sharing weft.db), a tenth of the time it takes to start a step's process.
 //
 // The engine's thread only copies the changed step into a mirror of the run and wakes a writer
-// thread; the writer commits everything changed since its last round in one transaction (a
-// step that changed twice is written once, in its latest state). OnRunFinished returns only
-// once every change is committed, so the run's record is complete and durable before
-// `weft start` exits. If the weft process is killed, at most the changes of the last few
-// hundred microseconds are lost, and the next reader marks the run failed anyway (§3.3).
+// thread; the writer gathers step changes for up to kGatherTime, then commits everything
+// changed since its last round in one transaction (a step that changed twice is written once,
+// in its latest state): a chain of short steps costs a commit per few dozen steps, not two per
+// step. The start of a run and its end are written at once, and OnRunStarted, OnRunFinished
+// and Flush return only once every change is committed, so the run's record is complete and
+// durable before `weft start` exits. If the weft process is killed, at most the step changes of
+// the last kGatherTime are lost, and the next reader marks the run failed anyway (§3.3).
 //
 // A write that fails (disk full, database locked beyond the busy timeout, file removed) never
 // stops the run: it is logged with the database path and the reason, and the record is marked
@@ -21,6 +23,7 @@
 // masker replaced by `***`. Params and outputs are stored as given, because `weft retry` runs
 // with them again; whoever shows them masks them (eval::MaskSecretParams).
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -58,6 +61,8 @@ class StoreObserver : public engine::RunObserver {
   void Flush();
   // False while the stored record misses a change the engine published (after Flush, exact).
   bool complete() const;
+
+  static constexpr std::chrono::milliseconds kGatherTime{50};
 
  private:
   // One round of the writer: what to write, copied from the mirror under the lock.
@@ -102,6 +107,7 @@ class StoreObserver : public engine::RunObserver {
   bool finished_ = false;  // the engine has published the end
   bool complete_ = true;
   bool stopping_ = false;
+  bool flush_wanted_ = false;    // a Flush is waiting: write without gathering
   std::uint64_t published_ = 0;  // changes published so far
   std::uint64_t written_ = 0;    // changes the writer has handled
   std::thread writer_;           // last: it starts once every member above exists
