@@ -131,13 +131,71 @@ eval::CommandOptions CommandsIn(const std::string& working_dir) {
   return options;
 }
 
+// Finds names without building a std::string.
+struct IdHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+};
+
 }  // namespace
+
+// ${id.stdout}, ${id.stderr}, ${id.exit_code} and ${id.output} of the DAG's steps that have an
+// id (§2.4), looked up when a text names one rather than copied into every step's scope: that
+// copy made each step pay for every step of the run. It holds its own copy of what it serves, so
+// a step scope that keeps it alive never reads a DagRun that is gone. A step's exit code is there
+// once its process has exited (the latest attempt's), its output once a step with `output:` has
+// settled. Values are read when a text is expanded: for what a step expands as it starts (all
+// but a repeat_policy condition) that is what a copy taken at its start held.
+class DagRun::StepReferences final : public eval::References {
+ public:
+  void Add(const std::string& id, std::string stdout_file, std::string stderr_file) {
+    by_id_[id] = {std::move(stdout_file), std::move(stderr_file), std::nullopt, std::nullopt};
+  }
+  // A negative code means none.
+  void SetExitCode(std::string_view id, int exit_code) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return;
+    if (exit_code < 0) {
+      it->second.exit_code.reset();
+    } else {
+      it->second.exit_code = std::to_string(exit_code);
+    }
+  }
+  void SetOutput(std::string_view id, std::string output) {
+    if (auto it = by_id_.find(id); it != by_id_.end()) it->second.output = std::move(output);
+  }
+
+  // "<id>.<field>"; ids hold no dot (the loader checks), so the first one splits the name.
+  const std::string* Find(std::string_view name) const override {
+    const std::size_t dot = name.find('.');
+    if (dot == std::string_view::npos) return nullptr;
+    auto it = by_id_.find(name.substr(0, dot));
+    if (it == by_id_.end()) return nullptr;
+    const Slot& slot = it->second;
+    const std::string_view field = name.substr(dot + 1);
+    if (field == "stdout") return &slot.stdout_file;
+    if (field == "stderr") return &slot.stderr_file;
+    if (field == "exit_code" && slot.exit_code) return &*slot.exit_code;
+    if (field == "output" && slot.output) return &*slot.output;
+    return nullptr;
+  }
+
+ private:
+  struct Slot {
+    std::string stdout_file;
+    std::string stderr_file;
+    std::optional<std::string> exit_code;
+    std::optional<std::string> output;
+  };
+  std::unordered_map<std::string, Slot, IdHash, std::equal_to<>> by_id_;
+};
 
 DagRun::DagRun(RunInfo info, eval::Variables variables, RunSettings settings, EventLoop& loop)
     : info_(std::move(info)),
       dag_(*info_.dag),
       plan_(dag_),
-      variables_(std::move(variables)),
+      variables_(std::make_shared<const eval::Variables>(std::move(variables))),
+      references_(std::make_shared<StepReferences>()),
       settings_(std::move(settings)),
       loop_(loop) {
   const auto n = plan_.size();
@@ -149,13 +207,15 @@ DagRun::DagRun(RunInfo info, eval::Variables variables, RunSettings settings, Ev
   info_.steps.reserve(n + kHandlerKinds);
   info_.steps.resize(n);
   for (std::uint32_t i = 0; i < n; ++i) {
-    if (!dag_.steps[i].id.empty()) steps_with_id_.push_back(i);
     runs_[i].waiting_for = plan_.dependency_count(i);
     StepState& state = info_.steps[i];
     state.step = &dag_.steps[i];
     state.stdout_file = LogPath(i, "out");
     state.stderr_file =
         dag_.steps[i].log_output == dag::LogOutput::kMerged ? state.stdout_file : LogPath(i, "err");
+    if (!state.step->id.empty()) {
+      references_->Add(state.step->id, state.stdout_file, state.stderr_file);
+    }
   }
 }
 
@@ -216,7 +276,7 @@ bool DagRun::PreconditionsMet() {
   for (const dag::Condition& condition : dag_.preconditions) {
     std::string error;
     auto result =
-        eval::EvaluateCondition(condition, variables_, CommandsIn(settings_.working_dir), &error);
+        eval::EvaluateCondition(condition, *variables_, CommandsIn(settings_.working_dir), &error);
     if (!result || !result->met) {
       info_.error = "precondition not met: " + (result ? result->reason : error);
       return false;
@@ -263,8 +323,10 @@ void DagRun::Record(std::uint32_t step, StepEvent event, const std::string& note
 
 std::optional<eval::Variables> DagRun::StepVariables(std::uint32_t step, std::string* error) const {
   const StepState& state = info_.steps[step];
-  // Lowest first: upstream outputs, references to steps with ids, this step's built-ins; the
-  // step's own env comes last and wins. Handlers see every output of the run.
+  // Lowest first: upstream outputs, this step's built-ins; the step's own env comes last and
+  // wins. Handlers see every output of the run. ${id.stdout} and friends are not copied in: the
+  // scope looks them up in references_ when a text names one, and they are no environment
+  // variables (a name with a dot is none).
   eval::NamedValues upstream;
   if (IsHandler(step)) {
     for (const auto& [name, value] : info_.outputs) upstream.emplace_back(name, value);
@@ -273,23 +335,11 @@ std::optional<eval::Variables> DagRun::StepVariables(std::uint32_t step, std::st
       upstream.emplace_back(dag_.steps[source].output, outputs_[source]);
     }
   }
-  for (std::uint32_t other : steps_with_id_) {
-    const dag::Step& s = dag_.steps[other];
-    const StepState& other_state = info_.steps[other];
-    upstream.emplace_back(s.id + ".stdout", other_state.stdout_file);
-    upstream.emplace_back(s.id + ".stderr", other_state.stderr_file);
-    if (other_state.exit_code >= 0) {
-      upstream.emplace_back(s.id + ".exit_code", std::to_string(other_state.exit_code));
-    }
-    if (!s.output.empty() && IsFinal(other_state.status)) {
-      upstream.emplace_back(s.id + ".output", outputs_[other]);
-    }
-  }
   upstream.emplace_back("DAG_RUN_STEP_NAME", state.step->name);
   upstream.emplace_back("DAG_RUN_STEP_STDOUT_FILE", state.stdout_file);
   upstream.emplace_back("DAG_RUN_STEP_STDERR_FILE", state.stderr_file);
   if (IsHandler(step)) upstream.emplace_back("DAG_RUN_STATUS", std::string(ToString(outcome_)));
-  return eval::BuildStepVariables(variables_, upstream, state.step->env,
+  return eval::BuildStepVariables(variables_, references_, upstream, state.step->env,
                                   CommandsIn(settings_.working_dir), error);
 }
 
@@ -306,7 +356,7 @@ void DagRun::StartStep(std::uint32_t step) {
   if (auto kept = kept_.find(step); kept != kept_.end() && !IsHandler(step)) {
     // As it ended before: its logs are still in the run directory, its output still holds.
     const PriorStep& prior = kept->second;
-    state.exit_code = prior.exit_code;
+    SetExitCode(step, prior.exit_code);
     state.retry_count = prior.retry_count;
     state.started_at_ns = prior.started_at_ns;
     if (!spec.output.empty() && prior.status == Status::kSucceeded) {
@@ -341,9 +391,9 @@ void DagRun::StartStep(std::uint32_t step) {
   for (auto* o : observers_) o->AddStepEnvironment(info_, step, extra);
   run.env.clear();
   run.env.reserve(run.vars->size() + extra.size());
-  for (const auto& [name, value] : run.vars->entries()) {
+  run.vars->ForEach([&run](const std::string& name, const std::string& value) {
     if (!IsTraceContextVariable(name)) run.env.push_back(name + "=" + value);
-  }
+  });
   for (const auto& [name, value] : extra) run.env.push_back(name + "=" + value);
 
   StepCommandContext context{settings_.working_dir, settings_.default_shell, LogPath(step, "sh")};
@@ -543,11 +593,11 @@ void DagRun::CompleteStep(std::uint32_t step, const process::ExitStatus& child_e
     Settle(step, Status::kFailed, error);
     return;
   }
-  state.exit_code = exit.exit_code;
+  SetExitCode(step, exit.exit_code);
   if (run.timeout_timer != 0) loop_.CancelTimer(run.timeout_timer);
   run.timeout_timer = 0;
   if (run.timed_out) {
-    state.exit_code = 124;
+    SetExitCode(step, 124);
     Settle(step, Status::kFailed,
            "timed out after " + std::to_string(state.step->timeout_sec) + "s");
     return;
@@ -662,6 +712,16 @@ void DagRun::WaitThenAttempt(std::uint32_t step, std::int64_t delay_ns) {
   waiting_[step] = timer;
 }
 
+// The exit code of the step's latest process, also as ${id.exit_code} (a negative code means
+// none).
+void DagRun::SetExitCode(std::uint32_t step, int exit_code) {
+  StepState& state = info_.steps[step];
+  state.exit_code = exit_code;
+  if (!IsHandler(step) && !state.step->id.empty()) {
+    references_->SetExitCode(state.step->id, exit_code);
+  }
+}
+
 void DagRun::CaptureOutput(std::uint32_t step) {
   const dag::Step& spec = *info_.steps[step].step;
   if (spec.output.empty()) {
@@ -725,6 +785,9 @@ void DagRun::Settle(std::uint32_t step, Status status, std::string error) {
   }
   if (!kept_.contains(step)) state.finished_at_ns = EventLoop::UnixNs();
   if (state.started_at_ns == 0) state.started_at_ns = state.finished_at_ns;
+  if (!IsHandler(step) && !state.step->id.empty() && !state.step->output.empty()) {
+    references_->SetOutput(state.step->id, outputs_[step]);
+  }
   // A settled step keeps only what observers and later steps read.
   run.vars.reset();
   run.env = {};

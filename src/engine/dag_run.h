@@ -53,8 +53,8 @@ struct PriorStep {
 
 class DagRun {
  public:
-  // `variables` is the run's scope (§2.6 up to dotenv); `info` carries the run id, run dir,
-  // params and links, and is filled in as the run goes.
+  // `variables` is the run's scope (§2.6 up to dotenv), shared by every step's scope; `info`
+  // carries the run id, run dir, params and links, and is filled in as the run goes.
   DagRun(RunInfo info, eval::Variables variables, RunSettings settings, EventLoop& loop);
   DagRun(const DagRun&) = delete;
   DagRun& operator=(const DagRun&) = delete;
@@ -77,6 +77,7 @@ class DagRun {
  private:
   enum class Phase { kDelay, kInit, kSteps, kHandlers, kDone };
   enum class Halt { kNone, kStopped, kTimedOut };
+  class StepReferences;  // ${id.stdout} and friends (dag_run.cc)
 
   // Engine-private progress of one step (or handler).
   struct StepRun {
@@ -84,7 +85,8 @@ class DagRun {
     bool upstream_failed = false;
     bool upstream_skipped = false;
     std::string blocking_step;  // a dependency that failed or was skipped
-    // Set while the step is in progress, released when it settles.
+    // Set while the step is in progress, released when it settles: an overlay on the run's
+    // scope holding what this step adds.
     std::optional<eval::Variables> vars;
     StepCommand command;
     std::vector<std::string> env;  // the process environment
@@ -124,6 +126,7 @@ class DagRun {
   bool RetryLater(std::uint32_t step, int exit_code);
   std::optional<bool> RepeatLater(std::uint32_t step, int exit_code, std::string* error);
   void WaitThenAttempt(std::uint32_t step, std::int64_t delay_ns);
+  void SetExitCode(std::uint32_t step, int exit_code);
   void CaptureOutput(std::uint32_t step);
   bool OutputMatches(std::uint32_t step);
   void Settle(std::uint32_t step, Status status, std::string error);
@@ -147,15 +150,16 @@ class DagRun {
   RunInfo info_;
   const dag::Dag& dag_;
   Plan plan_;
-  eval::Variables variables_;
+  std::shared_ptr<const eval::Variables> variables_;
+  // ${id.stdout} and friends, which every step's scope looks up here.
+  std::shared_ptr<StepReferences> references_;
   RunSettings settings_;
   EventLoop& loop_;
   std::vector<RunObserver*> observers_;
   process::GroupGuard guard_;
 
-  std::vector<StepRun> runs_;                 // DAG steps, then handlers in the order they run
-  std::vector<std::uint32_t> steps_with_id_;  // for ${id.stdout} and friends
-  std::vector<std::string> outputs_;          // captured output per step ("" = none)
+  std::vector<StepRun> runs_;         // DAG steps, then handlers in the order they run
+  std::vector<std::string> outputs_;  // captured output per step ("" = none)
   std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, std::greater<>> ready_;
   std::vector<std::uint32_t> settled_;  // settled steps whose dependents are not yet released
   std::unordered_map<pid_t, std::uint32_t> running_;

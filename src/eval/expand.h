@@ -28,7 +28,8 @@ struct ExpandOptions {
 // Replaces, in one left-to-right pass:
 //   $NAME, ${NAME}     NAME = [A-Za-z_][A-Za-z0-9_]*, when NAME is a variable;
 //   $1..$9, ${10}      positional params;
-//   ${any.name}        a variable registered under the dotted name (e.g. `id.stdout`);
+//   ${any.name}        a variable or reference (see Variables::Find) under the dotted name,
+//                      such as a step's `${id.stdout}`;
 //   ${VAR.key[0].sub}  a value inside the JSON held by VAR (or by a dotted VAR such as
 //                      `id.output`); strings are inserted raw, other JSON values compact;
 //   \$                 a literal `$` (kept as `\$` in shell text, see ExpandOptions).

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -195,6 +196,54 @@ TEST_F(ExpandTest, ValuesHoldingShellCodeStayDataWhenTheShellRunsTheText) {
     EXPECT_THAT(*out, ::testing::HasSubstr("`touch")) << command;
     EXPECT_FALSE(std::filesystem::exists(marker)) << command;
   }
+}
+
+// A run's references as a step's scope sees them: `${p.stdout}` and `${p.output}` of a step with
+// id p, looked up rather than stored.
+class RunReferences : public References {
+ public:
+  const std::string* Find(std::string_view name) const override {
+    if (name == "p.stdout") return &stdout_;
+    if (name == "p.output") return &output_;
+    return nullptr;
+  }
+
+ private:
+  std::string stdout_ = "/logs/it's p.out";
+  std::string output_ = R"({"rows":[{"name":"first"}],"n":2})";
+};
+
+class ExpandReferencesTest : public ::testing::Test {
+ protected:
+  ExpandReferencesTest() {
+    auto run = std::make_shared<Variables>();
+    run->Set("A", "alpha");
+    refs_ = std::make_shared<RunReferences>();
+    step_ = Variables(std::move(run), refs_);
+  }
+  std::shared_ptr<RunReferences> refs_;
+  Variables step_;
+};
+
+TEST_F(ExpandReferencesTest, ReferencesResolveWhenTheTextNamesThem) {
+  EXPECT_EQ(Expand("cat ${p.stdout} $A", step_), "cat /logs/it's p.out alpha");
+  EXPECT_EQ(Expand("${p.output.rows[0].name} ${p.output.n}", step_), "first 2");
+}
+
+TEST_F(ExpandReferencesTest, UnknownIdOrFieldIsLeftAsWritten) {
+  EXPECT_EQ(Expand("${p.nope} ${q.stdout} ${p.stdout.x} ${p.output.missing} $p.stdout", step_),
+            "${p.nope} ${q.stdout} ${p.stdout.x} ${p.output.missing} $p.stdout");
+}
+
+TEST_F(ExpandReferencesTest, ShellTextGetsReferencesQuotedSinceTheEnvironmentLacksThem) {
+  EXPECT_EQ(Expand("cat ${p.stdout} ${A}", step_,
+                   ExpandOptions{.respect_single_quotes = true, .shell_reads_environment = true}),
+            R"(cat '/logs/it'\''s p.out' ${A})");
+}
+
+TEST_F(ExpandReferencesTest, AStepEnvEntryShadowsAReference) {
+  step_.Set("p.stdout", "/elsewhere");
+  EXPECT_EQ(Expand("${p.stdout}", step_), "/elsewhere");
 }
 
 }  // namespace

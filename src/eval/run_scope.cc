@@ -199,11 +199,12 @@ std::optional<RunScope> BuildRunScope(const RunScopeInput& input, std::string* e
   return scope;
 }
 
-std::optional<Variables> BuildStepVariables(const Variables& run,
+std::optional<Variables> BuildStepVariables(std::shared_ptr<const Variables> run,
+                                            std::shared_ptr<const References> references,
                                             const NamedValues& upstream_outputs,
                                             const std::vector<dag::EnvEntry>& step_env,
                                             const CommandOptions& commands, std::string* error) {
-  Variables vars = run;
+  Variables vars(std::move(run), std::move(references));
   for (const auto& [name, value] : upstream_outputs) vars.Set(name, value);
   if (!SetEnv(step_env, commands, "step env", vars, error)) return std::nullopt;
   return vars;

@@ -4,6 +4,7 @@
 // environment · built-ins · params · DAG env (base.yaml entries first) · dotenv files ·
 // outputs of upstream steps · step env.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -56,10 +57,14 @@ struct RunScope {
 // param, env entry or file:line at fault.
 std::optional<RunScope> BuildRunScope(const RunScopeInput& input, std::string* error);
 
-// A step's variables: the run's, then `upstream_outputs` in precedence order (later wins),
-// then the step's own env entries, each evaluated (backticks allowed) with everything before
-// it. Costs O(variables + entries). Returns nullopt and sets *error naming the env entry.
-std::optional<Variables> BuildStepVariables(const Variables& run,
+// A step's variables: an overlay on the run's that holds `upstream_outputs` in precedence order
+// (later wins), then the step's own env entries, each evaluated (backticks allowed) with
+// everything before it; names the overlay does not hold are looked up in `references`, then in
+// `run`. The overlay keeps `run` and `references` alive. Costs O(outputs + entries), whatever the
+// size of the run's scope (a backtick command still gets the whole environment). Returns nullopt
+// and sets *error naming the env entry.
+std::optional<Variables> BuildStepVariables(std::shared_ptr<const Variables> run,
+                                            std::shared_ptr<const References> references,
                                             const NamedValues& upstream_outputs,
                                             const std::vector<dag::EnvEntry>& step_env,
                                             const CommandOptions& commands, std::string* error);

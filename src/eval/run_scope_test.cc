@@ -311,27 +311,71 @@ TEST(BuildRunScopeTest, MissingDagIsAnError) {
 class StepVariablesTest : public ::testing::Test {
  protected:
   StepVariablesTest() {
-    run_.Set("A", "run");
-    run_.Set("R", "r");
+    auto run = std::make_shared<Variables>();
+    run->Set("A", "run");
+    run->Set("R", "r");
+    run_ = std::move(run);
   }
-  Variables run_;
+  std::shared_ptr<const Variables> run_;
+};
+
+// Answers `step.stdout` only, as a run answers ${id.stdout}.
+class OneReference : public References {
+ public:
+  const std::string* Find(std::string_view name) const override {
+    return name == "step.stdout" ? &path_ : nullptr;
+  }
+
+ private:
+  std::string path_ = "/logs/step.out";
 };
 
 TEST_F(StepVariablesTest, OutputsOverrideTheRunAndStepEnvOverridesOutputs) {
   std::string error;
   std::optional<Variables> vars = BuildStepVariables(
-      run_, {{"A", "first output"}, {"OUT", "o"}, {"A", "later output"}},
+      run_, nullptr, {{"A", "first output"}, {"OUT", "o"}, {"A", "later output"}},
       {Env("OUT", "${OUT}-step"), Env("S", "${A}|${R}|`echo $OUT`")}, {}, &error);
   ASSERT_TRUE(vars.has_value()) << error;
-  EXPECT_THAT(vars->entries(),
-              ElementsAre(Pair("A", "later output"), Pair("R", "r"), Pair("OUT", "o-step"),
-                          Pair("S", "later output|r|o-step")));
+  EXPECT_THAT(ToEnvp(*vars),
+              ElementsAre("A=later output", "R=r", "OUT=o-step", "S=later output|r|o-step"));
+}
+
+TEST_F(StepVariablesTest, StepEnvEntryOverridingARunVariableIsExportedInItsPlace) {
+  std::string error;
+  std::optional<Variables> vars =
+      BuildStepVariables(run_, nullptr, {}, {Env("A", "step ${A}"), Env("S", "s")}, {}, &error);
+  ASSERT_TRUE(vars.has_value()) << error;
+  EXPECT_EQ(*vars->Find("A"), "step run");
+  EXPECT_THAT(ToEnvp(*vars), ElementsAre("A=step run", "R=r", "S=s"));
+  EXPECT_EQ(*run_->Find("A"), "run");
 }
 
 TEST_F(StepVariablesTest, RunScopeIsLeftUnchanged) {
   std::string error;
-  ASSERT_TRUE(BuildStepVariables(run_, {{"A", "x"}}, {Env("NEW", "n")}, {}, &error));
-  EXPECT_THAT(run_.entries(), ElementsAre(Pair("A", "run"), Pair("R", "r")));
+  ASSERT_TRUE(BuildStepVariables(run_, nullptr, {{"A", "x"}}, {Env("NEW", "n")}, {}, &error));
+  EXPECT_THAT(ToEnvp(*run_), ElementsAre("A=run", "R=r"));
+}
+
+TEST_F(StepVariablesTest, StepScopeKeepsTheRunScopeAlive) {
+  std::string error;
+  std::weak_ptr<const Variables> watch = run_;
+  std::optional<Variables> vars = BuildStepVariables(std::move(run_), nullptr, {}, {}, {}, &error);
+  ASSERT_TRUE(vars.has_value()) << error;
+  EXPECT_FALSE(watch.expired());
+  EXPECT_EQ(*vars->Find("R"), "r");
+  vars.reset();
+  EXPECT_TRUE(watch.expired());
+}
+
+TEST_F(StepVariablesTest, StepEnvSeesReferencesWhichAreNotExported) {
+  std::string error;
+  std::optional<Variables> vars = BuildStepVariables(
+      run_, std::make_shared<OneReference>(), {},
+      {Env("LOG", "${step.stdout}"), Env("OTHER", "${step.stderr}")}, {}, &error);
+  ASSERT_TRUE(vars.has_value()) << error;
+  EXPECT_EQ(*vars->Find("step.stdout"), "/logs/step.out");
+  EXPECT_THAT(ToEnvp(*vars),
+              ElementsAre("A=run", "R=r", "LOG=/logs/step.out", "OTHER=${step.stderr}"));
 }
 
 TEST_F(StepVariablesTest, StepCommandsRunInTheGivenWorkingDir) {
@@ -340,14 +384,22 @@ TEST_F(StepVariablesTest, StepCommandsRunInTheGivenWorkingDir) {
   commands.working_dir = dir.path().string();
   std::string error;
   std::optional<Variables> vars =
-      BuildStepVariables(run_, {}, {Env("HERE", "`pwd -P`")}, commands, &error);
+      BuildStepVariables(run_, nullptr, {}, {Env("HERE", "`pwd -P`")}, commands, &error);
   ASSERT_TRUE(vars.has_value()) << error;
   EXPECT_EQ(*vars->Find("HERE"), std::filesystem::canonical(dir.path()).string());
 }
 
+TEST_F(StepVariablesTest, StepCommandsSeeTheMergedEnvironment) {
+  std::string error;
+  std::optional<Variables> vars = BuildStepVariables(run_, nullptr, {{"A", "output"}},
+                                                     {Env("SEEN", "`echo $A-$R`")}, {}, &error);
+  ASSERT_TRUE(vars.has_value()) << error;
+  EXPECT_EQ(*vars->Find("SEEN"), "output-r");
+}
+
 TEST_F(StepVariablesTest, FailingEntryIsAnErrorNamingIt) {
   std::string error;
-  EXPECT_FALSE(BuildStepVariables(run_, {}, {Env("X", "`exit 7`", 12)}, {}, &error));
+  EXPECT_FALSE(BuildStepVariables(run_, nullptr, {}, {Env("X", "`exit 7`", 12)}, {}, &error));
   EXPECT_THAT(error, HasSubstr("step env X (line 12): command `exit 7` exited with status 7"));
 }
 

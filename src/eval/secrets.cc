@@ -21,9 +21,9 @@ bool IsSecretName(std::string_view name, const std::vector<std::string>& declare
 
 void SecretMasker::AddSecretVariables(const Variables& vars,
                                       const std::vector<std::string>& declared) {
-  for (const auto& [name, value] : vars.entries()) {
+  vars.ForEach([&](const std::string& name, const std::string& value) {
     if (IsSecretName(name, declared)) Add(value);
-  }
+  });
 }
 
 void SecretMasker::AddSecretEnvironment(char** environ, const std::vector<std::string>& declared) {
