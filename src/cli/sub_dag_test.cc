@@ -15,6 +15,12 @@ namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
+std::shared_ptr<const dag::SubDagCall> Call(std::string target,
+                                            std::vector<dag::ParamDef> params = {}) {
+  return std::make_shared<const dag::SubDagCall>(
+      dag::SubDagCall{std::move(target), std::move(params), "", std::nullopt});
+}
+
 class SubDagTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -77,14 +83,14 @@ TEST_F(SubDagTest, CheckReportsMissingWrittenTargetsOnlyWithTheirPlace) {
   dag::Dag dag;
   dag::Step missing;
   missing.name = "call-missing";
-  missing.call = dag::SubDagCall{"nowhere", {}, "", std::nullopt};
+  missing.call = Call("nowhere");
   missing.where = {7, 5};
   dag::Step dynamic = missing;
   dynamic.name = "call-dynamic";
-  dynamic.call->target = "${WHICH}";
+  dynamic.call = Call("${WHICH}");
   dag::Step local = missing;
   local.name = "call-local";
-  local.call->target = "local-child";
+  local.call = Call("local-child");
   dag.steps = {missing, dynamic, local};
   auto errors = CheckSubDags(dag, scope_);
   ASSERT_EQ(errors.size(), 1u);
@@ -99,8 +105,7 @@ TEST_F(SubDagTest, ChildCommandLinksTheChildToItsParentAndRoot) {
                           "/x/otel.json"};
   dag::Step step;
   step.name = "call";
-  step.call =
-      dag::SubDagCall{"${NAME}", {{"REGION", "${ITEM}", {}}, {"", "a b", {}}}, "", std::nullopt};
+  step.call = Call("${NAME}", {{"REGION", "${ITEM}", {}}, {"", "a b", {}}});
   eval::Variables vars;
   vars.Set("NAME", "child");
   vars.Set("ITEM", R"({"name": "eu"})");
@@ -121,7 +126,7 @@ TEST_F(SubDagTest, ChildCommandLinksTheChildToItsParentAndRoot) {
 TEST_F(SubDagTest, ChildCommandFailsForATargetThatNamesNothing) {
   ChildRunContext context{"weft", scope_, {"p", "1"}, {"p", "1"}, "", "", ""};
   dag::Step step;
-  step.call = dag::SubDagCall{"${NAME}", {}, "", std::nullopt};
+  step.call = Call("${NAME}");
   eval::Variables vars;
   vars.Set("NAME", "ghost");
   std::vector<std::string> argv;

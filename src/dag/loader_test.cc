@@ -107,7 +107,7 @@ TEST(LoaderTest, LoadsADaguV1File) {
   EXPECT_EQ(extract.retry_policy->interval_sec, "30");
   ASSERT_THAT(extract.preconditions, SizeIs(1));
   const Step& load = StepNamed(dag, "load");
-  ASSERT_TRUE(load.call.has_value());
+  ASSERT_NE(load.call, nullptr);
   EXPECT_EQ(load.call->target, "loaders/warehouse");
   EXPECT_EQ(load.call->params_text, "FILE=${EXTRACT_FILE} MODE=append");
   EXPECT_THAT(load.depends_on, ElementsAre(1u));

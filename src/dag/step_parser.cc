@@ -252,7 +252,7 @@ class StepReader {
       log_.Error(value.where, key, MustBe(key, "`failed`, `skipped` or a mapping", value));
       return;
     }
-    step_.continue_on = std::move(continue_on);
+    step_.continue_on = std::make_shared<const ContinueOn>(std::move(continue_on));
   }
 
   // Policy numbers may be ${VAR}, checked when the step runs; literal ones are checked here.
@@ -302,7 +302,7 @@ class StepReader {
         policy.exit_codes = std::move(*parsed);
       }
     }
-    step_.retry_policy = std::move(policy);
+    step_.retry_policy = std::make_shared<const RetryPolicy>(std::move(policy));
   }
 
   void ReadRepeatPolicy(const YamlNode& value, std::string_view key) {
@@ -355,7 +355,7 @@ class StepReader {
                    MustBe(fields.Spelling("repeat"), "while, until, true or false", *repeat));
       return;
     }
-    step_.repeat_policy = std::move(policy);
+    step_.repeat_policy = std::make_shared<const RepeatPolicy>(std::move(policy));
   }
 
   void ReadSignal(const MappingReader& fields) {
@@ -420,7 +420,7 @@ class StepReader {
       if (const YamlNode* parallel = fields.Find("parallel")) {
         call.parallel = ReadParallel(*parallel, fields.Spelling("parallel"));
       }
-      step_.call = std::move(call);
+      step_.call = std::make_shared<const SubDagCall>(std::move(call));
       return;
     }
     for (std::string_view only_with_call : {"params", "parallel"}) {

@@ -151,19 +151,19 @@ TEST_F(StepParserTest, EveryFieldInTheV2Dialect) {
   EXPECT_EQ(step.stdout_file, "/tmp/out.log");
   EXPECT_EQ(step.stderr_file, "/tmp/err.log");
   EXPECT_EQ(step.log_output, LogOutput::kMerged);
-  ASSERT_TRUE(step.continue_on.has_value());
+  ASSERT_NE(step.continue_on, nullptr);
   EXPECT_TRUE(step.continue_on->failure);
   EXPECT_TRUE(step.continue_on->skipped);
   EXPECT_TRUE(step.continue_on->mark_success);
   EXPECT_THAT(step.continue_on->exit_codes, ElementsAre(2, 3));
   EXPECT_THAT(step.continue_on->output, ElementsAre("warn", "re:^W"));
-  ASSERT_TRUE(step.retry_policy.has_value());
+  ASSERT_NE(step.retry_policy, nullptr);
   EXPECT_EQ(step.retry_policy->limit, "3");
   EXPECT_EQ(step.retry_policy->interval_sec, "10");
   EXPECT_THAT(step.retry_policy->exit_codes, ElementsAre(1));
   EXPECT_EQ(step.retry_policy->backoff, "true");
   EXPECT_EQ(step.retry_policy->max_interval_sec, "60");
-  ASSERT_TRUE(step.repeat_policy.has_value());
+  ASSERT_NE(step.repeat_policy, nullptr);
   EXPECT_EQ(step.repeat_policy->mode, RepeatPolicy::Mode::kUntil);
   EXPECT_EQ(step.repeat_policy->interval_sec, "5");
   EXPECT_EQ(step.repeat_policy->limit, "4");
@@ -205,17 +205,17 @@ TEST_F(StepParserTest, EveryFieldInTheV1Dialect) {
   EXPECT_EQ(step.working_dir, "/data");
   EXPECT_THAT(step.depends, ElementsAre("a"));
   EXPECT_EQ(step.log_output, LogOutput::kMerged);
-  ASSERT_TRUE(step.continue_on.has_value());
+  ASSERT_NE(step.continue_on, nullptr);
   EXPECT_TRUE(step.continue_on->failure);
   EXPECT_TRUE(step.continue_on->mark_success);
   EXPECT_THAT(step.continue_on->exit_codes, ElementsAre(2));
-  ASSERT_TRUE(step.retry_policy.has_value());
+  ASSERT_NE(step.retry_policy, nullptr);
   EXPECT_EQ(step.retry_policy->limit, "${RETRIES}");
   EXPECT_EQ(step.retry_policy->interval_sec, "10");
   EXPECT_THAT(step.retry_policy->exit_codes, ElementsAre(1, 2));
   EXPECT_EQ(step.retry_policy->backoff, "1.5");
   EXPECT_EQ(step.retry_policy->max_interval_sec, "60");
-  ASSERT_TRUE(step.repeat_policy.has_value());
+  ASSERT_NE(step.repeat_policy, nullptr);
   EXPECT_EQ(step.repeat_policy->mode, RepeatPolicy::Mode::kWhile);  // true + exit code
   EXPECT_EQ(step.repeat_policy->interval_sec, "5");
   EXPECT_THAT(step.repeat_policy->exit_codes, ElementsAre(3));
@@ -231,7 +231,7 @@ TEST_F(StepParserTest, ContinueOnShortForms) {
   const Step skipped = One("- command: x\n  continue_on: skipped\n");
   EXPECT_TRUE(skipped.continue_on->skipped);
   EXPECT_FALSE(skipped.continue_on->failure);
-  EXPECT_FALSE(One("- command: x\n  continue_on: sometimes\n").continue_on.has_value());
+  EXPECT_FALSE(One("- command: x\n  continue_on: sometimes\n").continue_on);
   EXPECT_THAT(log_.errors(),
               ElementsAre(DiagnosticAt(2, 16, "continue_on",
                                        "`continue_on` must be `failed`, `skipped` or a mapping, "
@@ -250,7 +250,7 @@ TEST_F(StepParserTest, RepeatModes) {
   const Step until = One("- command: x\n  repeat_policy: {repeat: until, condition: test -f x}\n");
   EXPECT_EQ(until.repeat_policy->mode, RepeatPolicy::Mode::kUntil);
   EXPECT_TRUE(until.repeat_policy->condition->is_command);
-  EXPECT_FALSE(One("- command: x\n  repeat_policy: {repeat: false}\n").repeat_policy.has_value());
+  EXPECT_FALSE(One("- command: x\n  repeat_policy: {repeat: false}\n").repeat_policy);
   EXPECT_THAT(log_.errors(), IsEmpty());
 }
 
@@ -349,7 +349,7 @@ TEST_F(StepParserTest, DependsEntriesMustBeNames) {
 TEST_F(StepParserTest, RunCallsASubDagWithParams) {
   const Step step =
       One("- name: child\n  run: workflows/child.yaml\n  params: \"P1=v1 P2='a b'\"\n");
-  ASSERT_TRUE(step.call.has_value());
+  ASSERT_NE(step.call, nullptr);
   EXPECT_EQ(step.call->target, "workflows/child.yaml");
   EXPECT_EQ(step.call->params_text, "P1=v1 P2='a b'");
   ASSERT_EQ(step.call->params.size(), 2u);
@@ -360,7 +360,7 @@ TEST_F(StepParserTest, RunCallsASubDagWithParams) {
 
 TEST_F(StepParserTest, CallWithParamsAsMapAndVariableTarget) {
   const Step step = One("- call: ${CHILD}\n  params:\n    A: 1\n    B: two words\n");
-  ASSERT_TRUE(step.call.has_value());
+  ASSERT_NE(step.call, nullptr);
   EXPECT_EQ(step.call->target, "${CHILD}");
   EXPECT_EQ(step.call->params_text, "A=1 B='two words'");
 }

@@ -64,13 +64,22 @@ class Recorder : public RunObserver {
   std::function<void(std::size_t)> on_change;
 };
 
-dag::ContinueOn Continue(bool failure, std::vector<int> exit_codes = {},
-                         bool mark_success = false) {
+// A step's block, copied or created to be filled in: the model holds its blocks shared and
+// immutable; a test builds them before the run.
+template <typename T>
+T& Fill(std::shared_ptr<const T>& block) {
+  auto copy = block ? std::make_shared<T>(*block) : std::make_shared<T>();
+  block = copy;
+  return *copy;
+}
+
+std::shared_ptr<const dag::ContinueOn> Continue(bool failure, std::vector<int> exit_codes = {},
+                                                bool mark_success = false) {
   dag::ContinueOn c;
   c.failure = failure;
   c.exit_codes = std::move(exit_codes);
   c.mark_success = mark_success;
-  return c;
+  return std::make_shared<const dag::ContinueOn>(std::move(c));
 }
 
 class DagRunTest : public ::testing::Test {
@@ -146,8 +155,7 @@ class DagRunTest : public ::testing::Test {
   dag::Step& AddCall(const std::string& name, const std::string& target) {
     dag::Step& s = AddStep(name, "");
     s.commands.clear();
-    s.call = dag::SubDagCall{};
-    s.call->target = target;
+    Fill(s.call).target = target;
     return s;
   }
 
@@ -328,8 +336,7 @@ TEST_F(DagRunTest, LongFailingChainAbortsWithoutRecursion) {
 
 TEST_F(DagRunTest, RetryRunsAgainUntilSuccessAndRecordsEachRetry) {
   dag::Step& s = AddStep("flaky", FailsTimes(2));
-  s.retry_policy = dag::RetryPolicy{};
-  s.retry_policy->limit = "3";
+  Fill(s.retry_policy).limit = "3";
   AddStep("next", "true", {0});
   EXPECT_EQ(Run(), Status::kSucceeded);
   EXPECT_EQ(State(0).retry_count, 2);
@@ -346,8 +353,7 @@ TEST_F(DagRunTest, RetryRunsAgainUntilSuccessAndRecordsEachRetry) {
 
 TEST_F(DagRunTest, RetryStopsAtTheLimit) {
   dag::Step& s = AddStep("broken", FailsTimes(10));
-  s.retry_policy = dag::RetryPolicy{};
-  s.retry_policy->limit = "2";
+  Fill(s.retry_policy).limit = "2";
   EXPECT_EQ(Run(), Status::kFailed);
   EXPECT_EQ(State(0).retry_count, 2);
   EXPECT_EQ(ReadFile(State(0).stdout_file), "attempt 1\nattempt 2\nattempt 3\n");
@@ -355,9 +361,8 @@ TEST_F(DagRunTest, RetryStopsAtTheLimit) {
 
 TEST_F(DagRunTest, RetryOnlyForListedExitCodes) {
   dag::Step& s = AddStep("picky", FailsTimes(5, 7));
-  s.retry_policy = dag::RetryPolicy{};
-  s.retry_policy->limit = "3";
-  s.retry_policy->exit_codes = {2};
+  Fill(s.retry_policy).limit = "3";
+  Fill(s.retry_policy).exit_codes = {2};
   EXPECT_EQ(Run(), Status::kFailed);
   EXPECT_EQ(State(0).retry_count, 0);
   EXPECT_EQ(State(0).exit_code, 7);
@@ -365,16 +370,14 @@ TEST_F(DagRunTest, RetryOnlyForListedExitCodes) {
 
 TEST_F(DagRunTest, BadRetryLimitFailsTheStepWithTheReason) {
   dag::Step& s = AddStep("bad", "true");
-  s.retry_policy = dag::RetryPolicy{};
-  s.retry_policy->limit = "${GREETING}";
+  Fill(s.retry_policy).limit = "${GREETING}";
   EXPECT_EQ(Run(), Status::kFailed);
   EXPECT_EQ(State(0).error, "retry_policy.limit: \"hi\" is not a non-negative number");
 }
 
 TEST_F(DagRunTest, OutputOfARetriedStepIsTheLastAttempts) {
   dag::Step& s = AddStep("flaky", FailsTimes(1));
-  s.retry_policy = dag::RetryPolicy{};
-  s.retry_policy->limit = "1";
+  Fill(s.retry_policy).limit = "1";
   s.output = "OUT";
   EXPECT_EQ(Run(), Status::kSucceeded);
   EXPECT_THAT(run_->info().outputs,
@@ -383,9 +386,8 @@ TEST_F(DagRunTest, OutputOfARetriedStepIsTheLastAttempts) {
 
 TEST_F(DagRunTest, RepeatAlwaysRunsUpToTheLimit) {
   dag::Step& s = AddStep("tick", "echo tick");
-  s.repeat_policy = dag::RepeatPolicy{};
-  s.repeat_policy->mode = dag::RepeatPolicy::Mode::kAlways;
-  s.repeat_policy->limit = "3";
+  Fill(s.repeat_policy).mode = dag::RepeatPolicy::Mode::kAlways;
+  Fill(s.repeat_policy).limit = "3";
   EXPECT_EQ(Run(), Status::kSucceeded);
   EXPECT_EQ(ReadFile(State(0).stdout_file), "tick\ntick\ntick\n");
   EXPECT_EQ(std::count(recorder_.events.begin(), recorder_.events.end(), "tick:event:repeat"), 2);
@@ -393,9 +395,8 @@ TEST_F(DagRunTest, RepeatAlwaysRunsUpToTheLimit) {
 
 TEST_F(DagRunTest, RepeatUntilExitCodeStopsWhenItMatches) {
   dag::Step& s = AddStep("poll", FailsTimes(3, 1));
-  s.repeat_policy = dag::RepeatPolicy{};
-  s.repeat_policy->mode = dag::RepeatPolicy::Mode::kUntil;
-  s.repeat_policy->exit_codes = {0};
+  Fill(s.repeat_policy).mode = dag::RepeatPolicy::Mode::kUntil;
+  Fill(s.repeat_policy).exit_codes = {0};
   EXPECT_EQ(Run(), Status::kSucceeded);
   EXPECT_EQ(ReadFile(State(0).stdout_file), "attempt 1\nattempt 2\nattempt 3\nattempt 4\n");
 }
@@ -405,12 +406,11 @@ TEST_F(DagRunTest, RepeatWhileConditionHolds) {
   std::ofstream(flag) << "go";
   // The third execution removes the flag; the condition then fails and the repeat ends.
   dag::Step& s = AddStep("loop", FailsTimes(2) + " || true; [ $n -lt 2 ] || rm -f " + flag);
-  s.repeat_policy = dag::RepeatPolicy{};
-  s.repeat_policy->mode = dag::RepeatPolicy::Mode::kWhile;
+  Fill(s.repeat_policy).mode = dag::RepeatPolicy::Mode::kWhile;
   dag::Condition c;
   c.condition = "test -f " + flag;
   c.is_command = true;
-  s.repeat_policy->condition = c;
+  Fill(s.repeat_policy).condition = c;
   EXPECT_EQ(Run(), Status::kSucceeded);
   EXPECT_EQ(ReadFile(State(0).stdout_file), "attempt 1\nattempt 2\nattempt 3\n");
 }
@@ -418,13 +418,15 @@ TEST_F(DagRunTest, RepeatWhileConditionHolds) {
 TEST_F(DagRunTest, ContinueOnOutputMatchesSubstringOrRegex) {
   dag::ContinueOn substring;
   substring.output = {"not found"};
-  AddStep("a", "echo 'file not found' >&2; exit 1").continue_on = substring;
+  AddStep("a", "echo 'file not found' >&2; exit 1").continue_on =
+      std::make_shared<const dag::ContinueOn>(substring);
   AddStep("b", "true", {0});
   dag::ContinueOn regex;
   regex.output = {"re:^code=[0-9]+$"};
-  AddStep("c", "echo code=42; exit 1").continue_on = regex;
+  AddStep("c", "echo code=42; exit 1").continue_on = std::make_shared<const dag::ContinueOn>(regex);
   AddStep("d", "true", {2});
-  AddStep("e", "echo other; exit 1").continue_on = substring;
+  AddStep("e", "echo other; exit 1").continue_on =
+      std::make_shared<const dag::ContinueOn>(substring);
   AddStep("f", "true", {4});
   EXPECT_EQ(Run(), Status::kFailed);
   EXPECT_EQ(State(1).status, Status::kSucceeded);
@@ -438,11 +440,10 @@ TEST_F(DagRunTest, ContinueOnOutputLooksAtTheLastAttemptOnly) {
   dag::Step& s = AddStep(
       "flaky", "n=$(cat " + counter + " 2>/dev/null || echo 0); echo $((n+1)) > " + counter +
                    "; [ $n -ge 1 ] && { echo other >&2; exit 1; }; " + "echo quota >&2; exit 1");
-  s.retry_policy = dag::RetryPolicy{};
-  s.retry_policy->limit = "1";
+  Fill(s.retry_policy).limit = "1";
   dag::ContinueOn on_quota;
   on_quota.output = {"quota"};
-  s.continue_on = on_quota;
+  s.continue_on = std::make_shared<const dag::ContinueOn>(on_quota);
   AddStep("next", "true", {0});
   EXPECT_EQ(Run(), Status::kFailed);
   EXPECT_EQ(State(0).retry_count, 1);
@@ -573,8 +574,7 @@ TEST_F(DagRunTest, SecondStopKillsAtOnceAndSkipsHandlers) {
 TEST_F(DagRunTest, StepTimeoutKillsTheGroupAndFailsWith124WithoutRetry) {
   dag::Step& s = AddStep("slow", "sleep 300");
   s.timeout_sec = 1;
-  s.retry_policy = dag::RetryPolicy{};
-  s.retry_policy->limit = "3";
+  Fill(s.retry_policy).limit = "3";
   AddStep("next", "true", {0});
   EXPECT_EQ(Run(), Status::kFailed);
   EXPECT_EQ(State(0).status, Status::kFailed);
@@ -608,9 +608,9 @@ TEST_F(DagRunTest, CallStepRunsTheChildCommandAndCapturesItsResult) {
 
 TEST_F(DagRunTest, ParallelCallRunsOneChildPerItemAtMostMaxConcurrentAtATime) {
   dag::Step& s = AddCall("fan", "child");
-  s.call->parallel = dag::SubDagCall::Parallel{};
-  s.call->parallel->items_variable = "${LIST}";
-  s.call->parallel->max_concurrent = 2;
+  Fill(s.call).parallel = dag::SubDagCall::Parallel{};
+  Fill(s.call).parallel->items_variable = "${LIST}";
+  Fill(s.call).parallel->max_concurrent = 2;
   s.env = {{"LIST", "[\"a\", \"b\", \"c\", \"d\", \"e\"]", {}}};
   s.output = "ALL";
   EXPECT_EQ(Run(), Status::kSucceeded);
@@ -624,9 +624,9 @@ TEST_F(DagRunTest, ParallelCallRunsOneChildPerItemAtMostMaxConcurrentAtATime) {
 
 TEST_F(DagRunTest, ParallelCallFailsWhenAnyChildFailsAfterAllHaveRun) {
   dag::Step& s = AddCall("fan", "child");
-  s.call->parallel = dag::SubDagCall::Parallel{};
-  s.call->parallel->items = {"ok1", "fail", "ok2"};
-  s.call->parallel->max_concurrent = 1;
+  Fill(s.call).parallel = dag::SubDagCall::Parallel{};
+  Fill(s.call).parallel->items = {"ok1", "fail", "ok2"};
+  Fill(s.call).parallel->max_concurrent = 1;
   EXPECT_EQ(Run(), Status::kFailed);
   EXPECT_EQ(State(0).exit_code, 1);
   std::string log = ReadFile(State(0).stdout_file);
@@ -635,8 +635,8 @@ TEST_F(DagRunTest, ParallelCallFailsWhenAnyChildFailsAfterAllHaveRun) {
 
 TEST_F(DagRunTest, ParallelCallWithNoItemsSucceeds) {
   dag::Step& s = AddCall("fan", "child");
-  s.call->parallel = dag::SubDagCall::Parallel{};
-  s.call->parallel->items_variable = "${EMPTY}";
+  Fill(s.call).parallel = dag::SubDagCall::Parallel{};
+  Fill(s.call).parallel->items_variable = "${EMPTY}";
   s.env = {{"EMPTY", "[]", {}}};
   s.output = "ALL";
   EXPECT_EQ(Run(), Status::kSucceeded);
