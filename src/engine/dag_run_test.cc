@@ -15,6 +15,9 @@ namespace weft::engine {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -299,6 +302,30 @@ TEST_F(DagRunTest, StepIdReferencesResolve) {
   AddStep("reader", "cat ${p.stdout}; echo code=${p.exit_code}", {0});
   EXPECT_EQ(Run(), Status::kSucceeded);
   EXPECT_EQ(ReadFile(State(1).stdout_file), "out\ncode=0\n");
+}
+
+// ${id.*} are looked up when a text names them; they are no environment variables (a name
+// with a dot is none), so no step's environment grows with the number of steps that have ids.
+TEST_F(DagRunTest, StepIdReferencesExpandButStayOutOfTheEnvironment) {
+  AddStep("producer", "echo out; exit 3").id = "p";
+  dag_->steps.back().output = "P_OUT";
+  dag_->steps.back().continue_on = Continue(true);
+  AddStep("other", "true").id = "o";
+  dag::Step& reader =
+      AddStep("reader", "cat ${p.stdout}; echo code=${p.exit_code} out=${p.output}; env", {0, 1});
+  reader.id = "r";
+  reader.env = {{"FROM_ENV", "${o.exit_code}", {}}, {"UNKNOWN", "${p.nope}", {}}};
+  dag_->handler_on.exit = Handler("onExit", "echo handler=${p.exit_code},${r.exit_code}");
+  EXPECT_EQ(Run(), Status::kPartiallySucceeded);
+  const std::string log = ReadFile(State(2).stdout_file);
+  EXPECT_THAT(log, StartsWith("out\ncode=3 out=\n"));
+  EXPECT_THAT(log, HasSubstr("\nFROM_ENV=0\n"));
+  EXPECT_THAT(log, HasSubstr("\nUNKNOWN=${p.nope}\n"));
+  EXPECT_THAT(log, HasSubstr("\nDAG_RUN_STEP_NAME=reader\n"));
+  for (const char* field : {".stdout=", ".stderr=", ".exit_code=", ".output="}) {
+    EXPECT_THAT(log, Not(HasSubstr(field))) << field;
+  }
+  EXPECT_EQ(ReadFile(State(3).stdout_file), "handler=3,0\n");
 }
 
 TEST_F(DagRunTest, StepThatCannotStartFailsAndAbortsDependents) {
