@@ -410,6 +410,10 @@ class Bench:
             row = Row(f"{nested}: weft vs {runner.__name__.split('_')[0]}",
                       self.weft_case(nested), runner(nested), skip=unavailable)
             rows.append(row)
+        rows.append(Row("nested-1 vs one-step: weft vs weft", self.weft_case("nested-1"),
+                        self.weft_case("one-step"),
+                        [Bar("delta_ms", 15, "one level of nesting adds ≤ ~15 ms")],
+                        skip=unavailable))
 
         tracing_bar = [Bar("ratio", 1.05, "tracing costs < 5%")]
         for shape in (chain, f"fanout-{n}-m2", layered):
