@@ -141,7 +141,8 @@ TEST(CliTest, UnknownVerbIsExitTwo) {
 
 // Start-up cost (SPEC §8, docs/benchmarks.md): shared libraries are loaded and relocated before
 // main, by every weft process, nested runs included. gRPC, protobuf and abseil are linked in
-// statically; libcurl and its ~30 dependencies are opened only when an HTTP export needs them.
+// statically; OpenSSL too; libcurl and its ~30 dependencies are opened only when an HTTP export
+// needs them.
 TEST(CliTest, TheBinaryLoadsNoExporterLibraryAtStartUp) {
   std::string command = std::string("readelf -d ") + WEFT_BIN_PATH;
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
@@ -152,7 +153,8 @@ TEST(CliTest, TheBinaryLoadsNoExporterLibraryAtStartUp) {
     if (std::string_view(line).find("(NEEDED)") != std::string_view::npos) needed += line;
   }
   ASSERT_THAT(needed, HasSubstr("libc.so"));
-  for (const char* library : {"libcurl", "libgrpc", "libgpr", "libprotobuf", "libabsl", "libupb"}) {
+  for (const char* library : {"libcurl", "libgrpc", "libgpr", "libprotobuf", "libabsl", "libupb",
+                              "libssl", "libcrypto"}) {
     EXPECT_THAT(needed, Not(HasSubstr(library))) << needed;
   }
 }
