@@ -57,17 +57,21 @@ void Database::Fail(std::string_view doing) const {
                                Remedy(sqlite3_extended_errcode(db_))));
 }
 
-Statement::Statement(Database& db, std::string_view sql) : db_(db) {
-  if (sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()),
+Statement::Statement(Database& db, std::string_view sql) : db_(db), sql_(sql) {}
+
+sqlite3_stmt* Statement::Prepared() {
+  if (stmt_ == nullptr &&
+      sqlite3_prepare_v3(db_.handle(), sql_.data(), static_cast<int>(sql_.size()),
                          SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
-    db.Fail(fmt::format("cannot prepare `{}`", sql.substr(0, 60)));
+    db_.Fail(fmt::format("cannot prepare `{}`", std::string_view(sql_).substr(0, 60)));
   }
+  return stmt_;
 }
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
 void Statement::Bind(int index, std::int64_t value) {
-  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) db_.Fail("cannot bind a value");
+  if (sqlite3_bind_int64(Prepared(), index, value) != SQLITE_OK) db_.Fail("cannot bind a value");
 }
 
 void Statement::Bind(int index, std::string_view value) {
@@ -76,7 +80,7 @@ void Statement::Bind(int index, std::string_view value) {
                                  db_.path(), value.size()));
   }
   // SQLITE_TRANSIENT: SQLite copies the text, so the caller's buffer may go away.
-  if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+  if (sqlite3_bind_text(Prepared(), index, value.data(), static_cast<int>(value.size()),
                         SQLITE_TRANSIENT) != SQLITE_OK) {
     db_.Fail("cannot bind a value");
   }
@@ -85,7 +89,7 @@ void Statement::Bind(int index, std::string_view value) {
 void Statement::BindOptional(int index, const std::optional<std::string>& value) {
   if (value) {
     Bind(index, *value);
-  } else if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) {
+  } else if (sqlite3_bind_null(Prepared(), index) != SQLITE_OK) {
     db_.Fail("cannot bind a value");
   }
 }
@@ -93,13 +97,13 @@ void Statement::BindOptional(int index, const std::optional<std::string>& value)
 void Statement::BindOptional(int index, const std::optional<std::int64_t>& value) {
   if (value) {
     Bind(index, *value);
-  } else if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) {
+  } else if (sqlite3_bind_null(Prepared(), index) != SQLITE_OK) {
     db_.Fail("cannot bind a value");
   }
 }
 
 bool Statement::Step() {
-  switch (sqlite3_step(stmt_)) {
+  switch (sqlite3_step(Prepared())) {
     case SQLITE_ROW:
       return true;
     case SQLITE_DONE:
@@ -110,6 +114,7 @@ bool Statement::Step() {
 }
 
 void Statement::Reset() {
+  if (stmt_ == nullptr) return;
   // The result of reset repeats the last step's error, which Step() already reported.
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);

@@ -92,8 +92,12 @@ TEST_F(SqliteTest, TextWithEmbeddedNulIsKeptWhole) {
 
 TEST_F(SqliteTest, BadSqlNamesTheDatabaseAndTheStatement) {
   Database db(DbPath());
-  EXPECT_THAT([&] { Statement bad(db, "SELEKT 1"); },
+  Statement bad(db, "SELEKT 1");  // prepared on first use
+  EXPECT_THAT([&] { bad.Step(); },
               ThrowsMessage<StoreError>(AllOf(HasSubstr(DbPath()), HasSubstr("SELEKT 1"))));
+  EXPECT_THAT([&] { bad.Bind(1, std::int64_t{1}); },
+              ThrowsMessage<StoreError>(HasSubstr("cannot prepare `SELEKT 1`")));
+  bad.Reset();  // nothing to reset: no failure
   EXPECT_THAT([&] { db.Execute("CREATE TABLE"); },
               ThrowsMessage<StoreError>(HasSubstr("CREATE TABLE")));
 }
