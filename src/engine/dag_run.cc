@@ -131,12 +131,6 @@ eval::CommandOptions CommandsIn(const std::string& working_dir) {
   return options;
 }
 
-// Finds names without building a std::string.
-struct IdHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
-};
-
 }  // namespace
 
 // ${id.stdout}, ${id.stderr}, ${id.exit_code} and ${id.output} of the DAG's steps that have an
@@ -187,7 +181,7 @@ class DagRun::StepReferences final : public eval::References {
     std::optional<std::string> exit_code;
     std::optional<std::string> output;
   };
-  std::unordered_map<std::string, Slot, IdHash, std::equal_to<>> by_id_;
+  std::unordered_map<std::string, Slot, eval::NameHash, std::equal_to<>> by_id_;
 };
 
 DagRun::DagRun(RunInfo info, eval::Variables variables, RunSettings settings, EventLoop& loop)

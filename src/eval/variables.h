@@ -26,6 +26,15 @@
 
 namespace weft::eval {
 
+// Hashes std::string keys and std::string_view lookups alike, so that a map of names is
+// searched with the name a text holds without building a std::string.
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view name) const {
+    return std::hash<std::string_view>{}(name);
+  }
+};
+
 // Values a scope looks up when a text names them instead of storing them, such as the
 // `${id.stdout}` of a run's steps (§2.4): a run would otherwise copy every step's into every
 // step's scope.
@@ -56,14 +65,6 @@ class Variables {
   std::size_t size() const;
 
  private:
-  // Lets Find look up a string_view without building a std::string.
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view name) const {
-      return std::hash<std::string_view>{}(name);
-    }
-  };
-
   // This layer's entries only.
   const std::string* FindOwn(std::string_view name) const;
   // Stored in this layer or a parent; References are not consulted.
