@@ -38,7 +38,10 @@ bool PrintTracingProblems(const dag::Dag& dag, const trace::otlp::ResolvedExport
   return tracing.ok();
 }
 
-std::string DescribeTracing(const trace::otlp::ExportConfig& config) {
+// The tracing part of `dry` and `validate`, with the run's secrets masked (a resource attribute
+// or the endpoint may be built from one).
+std::string DescribeTracing(const trace::otlp::ExportConfig& config,
+                            const eval::SecretMasker& secrets) {
   if (!config.enabled) {
     return "tracing: local record only (no otel export configured)\n";
   }
@@ -51,7 +54,7 @@ std::string DescribeTracing(const trace::otlp::ExportConfig& config) {
     out += "  " + text.substr(start, end - start) + "\n";
     start = end + 1;
   }
-  return out;
+  return secrets.Mask(out);
 }
 
 bool HasCallSteps(const dag::Dag& dag) {
@@ -256,7 +259,7 @@ int Dry(const StartFlags& flags) {
   auto tracing = ResolveTracing(*prepared.dag, prepared.scope.variables);
   if (!PrintTracingProblems(*prepared.dag, tracing)) return 2;
   std::fputs(DescribePlan(prepared).c_str(), stdout);
-  std::fputs(prepared.secrets.Mask(DescribeTracing(tracing.config)).c_str(), stdout);
+  std::fputs(DescribeTracing(tracing.config, prepared.secrets).c_str(), stdout);
   return 0;
 }
 
@@ -279,7 +282,7 @@ int Validate(const LoadFlags& flags, const std::vector<std::string>& dags) {
     }
     fmt::print("{}: ok ({} steps)\n", prepared.dag->file, prepared.dag->steps.size());
     if (tracing.config.enabled) {
-      std::fputs(prepared.secrets.Mask(DescribeTracing(tracing.config)).c_str(), stdout);
+      std::fputs(DescribeTracing(tracing.config, prepared.secrets).c_str(), stdout);
     }
   }
   return exit_code;
