@@ -129,21 +129,30 @@ steps:
   EXPECT_THAT(r.err, Not(HasSubstr(kToken)));
 }
 
-TEST(SecurityTest, HeaderValuesNeverAppearInDryOrValidate) {
-  WeftHome home;
+// `dry` and `validate` of a DAG that exports traces, with `otel_fields` added to its `otel`
+// block and `secret_name`=kToken in the environment.
+struct DryAndValidate {
+  Result dry;
+  Result validate;
+};
+DryAndValidate DescribeTracingDag(WeftHome& home, const std::string& otel_fields,
+                                  const std::string& secret_name) {
   const std::string file = home.WriteFile("otel.yaml", R"(
 otel:
   enabled: true
   endpoint: http://127.0.0.1:1/v1/traces
-  headers:
-    Authorization: "Bearer ${OTEL_AUTH_TOKEN}"
-steps:
+)" + otel_fields + R"(steps:
   - name: use
     command: "true"
 )");
-  const std::vector<std::string> env = {std::string("OTEL_AUTH_TOKEN=") + kToken};
-  Result dry = home.Run({"dry", file}, env);
-  Result validate = home.Run({"validate", file}, env);
+  const std::vector<std::string> env = {secret_name + "=" + kToken};
+  return {home.Run({"dry", file}, env), home.Run({"validate", file}, env)};
+}
+
+TEST(SecurityTest, HeaderValuesNeverAppearInDryOrValidate) {
+  WeftHome home;
+  auto [dry, validate] = DescribeTracingDag(
+      home, "  headers:\n    Authorization: \"Bearer ${OTEL_AUTH_TOKEN}\"\n", "OTEL_AUTH_TOKEN");
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
   ASSERT_EQ(validate.exit_code, 0) << validate.err;
   EXPECT_THAT(dry.out, HasSubstr("authorization=****"));
@@ -171,19 +180,8 @@ steps:
 
 TEST(SecurityTest, DryAndValidateMaskSecretsInTheTracingConfig) {
   WeftHome home;
-  const std::string file = home.WriteFile("otel.yaml", R"(
-otel:
-  enabled: true
-  endpoint: http://127.0.0.1:1/v1/traces
-  resource:
-    deploy.key: "${DEPLOY_KEY}"
-steps:
-  - name: use
-    command: "true"
-)");
-  const std::vector<std::string> env = {std::string("DEPLOY_KEY=") + kToken};
-  Result dry = home.Run({"dry", file}, env);
-  Result validate = home.Run({"validate", file}, env);
+  auto [dry, validate] =
+      DescribeTracingDag(home, "  resource:\n    deploy.key: \"${DEPLOY_KEY}\"\n", "DEPLOY_KEY");
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
   ASSERT_EQ(validate.exit_code, 0) << validate.err;
   EXPECT_THAT(dry.out, HasSubstr("deploy.key"));
