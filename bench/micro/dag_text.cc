@@ -3,8 +3,8 @@
 namespace weft::bench {
 namespace {
 
-std::string Header(const std::string& name) {
-  return "name: " + name + "\ntype: graph\nshell: sh\nsteps:\n";
+std::string Header(const std::string& name, const std::string& shell = "sh") {
+  return "name: " + name + "\ntype: graph\nshell: " + shell + "\nsteps:\n";
 }
 
 }  // namespace
@@ -15,6 +15,21 @@ std::string ChainDag(int steps) {
     text += "  - name: s" + std::to_string(i) + "\n";
     if (i > 0) text += "    depends: [s" + std::to_string(i - 1) + "]\n";
     text += "    command: true\n";
+  }
+  return text;
+}
+
+std::string ChainWithIdsDag(int steps, const std::string& shell) {
+  std::string text = Header("ids-" + std::to_string(steps), shell);
+  for (int i = 0; i < steps; ++i) {
+    text += "  - name: s" + std::to_string(i) + "\n    id: i" + std::to_string(i) + "\n";
+    if (i > 0) {
+      const std::string before = std::to_string(i - 1);
+      text += "    depends: [s" + before + "]\n    command: wc -c ${i" + before + ".stdout}\n";
+    } else {
+      text += "    command: \"true\"\n";
+    }
+    text += "    continue_on:\n      failure: true\n";
   }
   return text;
 }

@@ -11,6 +11,10 @@ namespace weft::bench {
 // `steps` steps named s0..s<steps-1>, each depending on the one before (explicit `depends`).
 std::string ChainDag(int steps);
 
+// ChainDag's steps with ids i0..i<steps-1>, each running `wc -c ${i<n-1>.stdout}` (the one
+// before's log) under `shell` and continuing on failure.
+std::string ChainWithIdsDag(int steps, const std::string& shell);
+
 // `layers` layers of `width` steps named l<layer>_<i>; each step depends on every step of the
 // layer before, so there are (layers - 1) * width * width edges.
 std::string LayeredDag(int layers, int width);

@@ -19,6 +19,19 @@ TEST(DagTextTest, ChainLoadsWithEachStepDependingOnThePreviousOne) {
   EXPECT_EQ(steps[2].commands, std::vector<std::string>{"true"});
 }
 
+TEST(DagTextTest, ChainWithIdsReadsTheLogOfTheStepBefore) {
+  dag::LoadResult loaded = dag::LoadString(ChainWithIdsDag(3, "bash"), "/bench/ids.yaml");
+  ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].message);
+  const dag::Dag& dag = *loaded.dag;
+  EXPECT_EQ(dag.shell, "bash");
+  ASSERT_EQ(dag.steps.size(), 3u);
+  EXPECT_EQ(dag.steps[1].id, "i1");
+  EXPECT_EQ(dag.steps[2].depends_on, std::vector<std::uint32_t>{1});
+  EXPECT_EQ(dag.steps[2].commands, std::vector<std::string>{"wc -c ${i1.stdout}"});
+  ASSERT_NE(dag.steps[2].continue_on, nullptr);
+  EXPECT_TRUE(dag.steps[2].continue_on->failure);
+}
+
 TEST(DagTextTest, LayeredStepsDependOnTheWholeLayerBefore) {
   dag::LoadResult loaded = dag::LoadString(LayeredDag(3, 2), "/bench/layered.yaml");
   ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].message);

@@ -17,30 +17,13 @@
 #include <string>
 
 #include "dag/loader.h"
+#include "dag_text.h"
 #include "engine/dag_run.h"
 #include "engine/event_loop.h"
 #include "eval/variables.h"
 
 namespace weft::bench {
 namespace {
-
-// `steps` steps i0..i<steps-1> with ids, each reading the log of the one before.
-std::string ChainWithIds(int steps) {
-  std::string text = "name: ids-" + std::to_string(steps) +
-                     "\ntype: graph\nshell: weft-bench-no-such-shell\n" + "steps:\n";
-  for (int i = 0; i < steps; ++i) {
-    const std::string name = "s" + std::to_string(i);
-    text += "  - name: " + name + "\n    id: i" + std::to_string(i) + "\n";
-    if (i > 0) {
-      const std::string before = std::to_string(i - 1);
-      text += "    depends: [s" + before + "]\n    command: wc -c ${i" + before + ".stdout}\n";
-    } else {
-      text += "    command: \"true\"\n";
-    }
-    text += "    continue_on:\n      failure: true\n";
-  }
-  return text;
-}
 
 // A run's scope the size of a usual process environment plus built-ins and params.
 eval::Variables RunScope() {
@@ -56,7 +39,8 @@ eval::Variables RunScope() {
 
 void BM_StartStepsWithIds(benchmark::State& state) {
   const int steps = static_cast<int>(state.range(0));
-  dag::LoadResult loaded = dag::LoadString(ChainWithIds(steps), "/bench/ids.yaml");
+  dag::LoadResult loaded =
+      dag::LoadString(ChainWithIdsDag(steps, "weft-bench-no-such-shell"), "/bench/ids.yaml");
   if (!loaded.ok()) return state.SkipWithError("the generated DAG does not load");
   const std::filesystem::path dir = std::filesystem::temp_directory_path() /
                                     ("weft-step-start-bench-" + std::to_string(getpid()));
