@@ -310,8 +310,8 @@ class Bench:
         def prepare():
             # Every run starts from the same state: no old run directories, no spooled spans.
             # They are moved aside, not deleted, until the end: on ext4 without a journal (as
-            # here) creating a file scans past every inode deleted in the last 35 s, so deleting
-            # the last run's thousands of log files would bill this run for them.
+            # here) creating a file scans past every inode deleted in the last 1-6 minutes, so
+            # deleting the last run's thousands of log files would bill this run for them.
             for name in ("runs", "spool"):
                 if (home / name).exists():
                     self.trash.mkdir(exist_ok=True)
