@@ -25,18 +25,6 @@ sigset_t LoopSignals() {
 
 }  // namespace
 
-UniqueFd::~UniqueFd() {
-  if (fd_ >= 0) close(fd_);
-}
-
-UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = other.release();
-  }
-  return *this;
-}
-
 void EventLoop::BlockSignals() {
   sigset_t set = LoopSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
@@ -44,9 +32,9 @@ void EventLoop::BlockSignals() {
 
 EventLoop::EventLoop() {
   BlockSignals();
-  epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
+  epoll_ = os::UniqueFd(epoll_create1(EPOLL_CLOEXEC));
   sigset_t set = LoopSignals();
-  signal_fd_ = UniqueFd(signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+  signal_fd_ = os::UniqueFd(signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
   if (epoll_.get() < 0 || signal_fd_.get() < 0) {
     throw std::runtime_error("cannot create the event loop: " + std::to_string(errno));
   }

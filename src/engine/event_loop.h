@@ -13,30 +13,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "os/unique_fd.h"
 #include "process/spawn.h"
 
 namespace weft::engine {
-
-// Owns a file descriptor; closes it once.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd();
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 class EventLoop {
  public:
@@ -79,8 +59,8 @@ class EventLoop {
   void DrainSignals();
   int NextTimeoutMs() const;
 
-  UniqueFd epoll_;
-  UniqueFd signal_fd_;
+  os::UniqueFd epoll_;
+  os::UniqueFd signal_fd_;
   ChildExitHandler on_child_exit_;
   SignalHandler on_signal_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;

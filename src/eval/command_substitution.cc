@@ -14,32 +14,14 @@
 #include <utility>
 
 #include "eval/expand.h"
+#include "os/unique_fd.h"
 
 namespace weft::eval {
 namespace {
 
+using os::UniqueFd;
+
 constexpr std::size_t kStderrKept = 512;  // enough for the first line of an error message
-
-// Owns one file descriptor.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
-  ~UniqueFd() { Reset(); }
-  int get() const { return fd_; }
-  void Reset() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // Both ends of a pipe, close-on-exec so that only the spawned child's dup2'd copy survives.
 struct Pipe {

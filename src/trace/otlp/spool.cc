@@ -13,29 +13,16 @@
 #include <cstring>
 #include <vector>
 
+#include "os/unique_fd.h"
 #include "trace/otlp/proto_encoding.h"
 
 namespace weft::trace::otlp {
 namespace {
 
+using os::UniqueFd;
+
 constexpr std::string_view kExtension = ".otlp";
 constexpr std::size_t kMaxReadableName = 64;
-
-// Owns a file descriptor; closing it also releases any flock held through it.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
 
 bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
