@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <system_error>
+
+#include "os/unique_fd.h"
 
 namespace weft::store {
 namespace {
@@ -141,6 +144,24 @@ std::string PrepareDatabaseFile(const std::filesystem::path& home) {
   ::fchmod(fd, 0600);
   ::close(fd);
   return path;
+}
+
+// Takes an exclusive flock on the weft home, held until the returned descriptor closes. It
+// serializes the set-up of a connection (the switch to WAL and the schema migration) between
+// processes: two connections switching a new file to WAL at once make SQLite answer
+// SQLITE_BUSY at once instead of calling the busy handler (waiting could deadlock them), so the
+// busy timeout alone cannot cover stores opened at the same moment.
+os::UniqueFd LockHomeForSetUp(const std::filesystem::path& home) {
+  os::UniqueFd lock(::open(home.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  int result = lock.valid() ? ::flock(lock.get(), LOCK_EX) : -1;
+  while (result != 0 && errno == EINTR) result = ::flock(lock.get(), LOCK_EX);
+  if (result != 0) {
+    throw StoreError(
+        fmt::format("cannot lock weft home {}: {}; set WEFT_HOME to a directory "
+                    "on a local disk that you can read",
+                    home.string(), std::strerror(errno)));
+  }
+  return lock;
 }
 
 Status ReadStatus(const Database& db, const std::string& text) {
@@ -332,6 +353,7 @@ RunStore::RunStore(const std::filesystem::path& home, Options options)
   // The busy timeout comes first: every later statement, the switch to WAL included, may meet
   // another process opening the same file.
   sqlite3_busy_timeout(db_.handle(), static_cast<int>(options.busy_timeout.count()));
+  const os::UniqueFd set_up_lock = LockHomeForSetUp(home);
   {
     Statement journal_mode(db_, "PRAGMA journal_mode = WAL");
     StatementUse use(journal_mode);
