@@ -50,6 +50,23 @@ bool IsTraceContextVariable(std::string_view name) {
   return false;
 }
 
+// Whether a scope's name goes into a step's environment. Trace context is the observers' to
+// give: an inherited one would point at weft's parent. A name an environment cannot hold
+// (empty, or with '=') is left out.
+bool IsExported(std::string_view name) {
+  return !name.empty() && name.find('=') == std::string_view::npos && !IsTraceContextVariable(name);
+}
+
+// The run's scope as "NAME=value" strings, made once for every step of the run.
+std::shared_ptr<const process::SharedEnvironment> RunEnvironment(const eval::Variables& scope) {
+  std::vector<std::string> entries;
+  entries.reserve(scope.size());
+  scope.ForEach([&entries](const std::string& name, const std::string& value) {
+    if (IsExported(name)) entries.push_back(name + "=" + value);
+  });
+  return std::make_shared<const process::SharedEnvironment>(std::move(entries));
+}
+
 // The `stdout:`/`stderr:` copies of a finished step's logs; returns what went wrong, or "".
 std::string CopyLogs(const StepCommand& command, const StepState& state) {
   std::error_code ec;
@@ -189,6 +206,7 @@ DagRun::DagRun(RunInfo info, eval::Variables variables, RunSettings settings, Ev
       dag_(*info_.dag),
       plan_(dag_),
       variables_(std::make_shared<const eval::Variables>(std::move(variables))),
+      run_env_(RunEnvironment(*variables_)),
       references_(std::make_shared<StepReferences>()),
       settings_(std::move(settings)),
       loop_(loop) {
@@ -380,15 +398,15 @@ void DagRun::StartStep(std::uint32_t step) {
   run.repeat = *repeat;
   if (!StepPreconditionsMet(step)) return;
 
-  // Trace context is the observers' to give: an inherited one would point at weft's parent.
   std::vector<std::pair<std::string, std::string>> extra;
   for (auto* o : observers_) o->AddStepEnvironment(info_, step, extra);
-  run.env.clear();
-  run.env.reserve(run.vars->size() + extra.size());
-  run.vars->ForEach([&run](const std::string& name, const std::string& value) {
-    if (!IsTraceContextVariable(name)) run.env.push_back(name + "=" + value);
+  // run.vars is an overlay directly on variables_ (StepVariables), so its own names are all
+  // that the step's environment adds to the run's.
+  run.env = process::Environment(run_env_);
+  run.vars->ForEachOwn([&run](const std::string& name, const std::string& value) {
+    if (IsExported(name)) run.env.Set(name, value);
   });
-  for (const auto& [name, value] : extra) run.env.push_back(name + "=" + value);
+  for (const auto& [name, value] : extra) run.env.Set(name, value);
 
   StepCommandContext context{settings_.working_dir, settings_.default_shell, LogPath(step, "sh")};
   bool built = spec.call ? BuildCall(step, &error)
@@ -496,7 +514,7 @@ bool DagRun::BeginAttempt(std::uint32_t step, std::string* error) {
 bool DagRun::SpawnCommand(std::uint32_t step, std::size_t index, std::string* error) {
   StepRun& run = runs_[step];
   StepState& state = info_.steps[step];
-  process::SpawnSpec spec{run.command.argvs[index], run.env, run.command.working_dir,
+  process::SpawnSpec spec{run.command.argvs[index], &run.env, run.command.working_dir,
                           state.stdout_file, state.stderr_file};
   pid_t pid = process::Spawn(spec, error);
   if (pid < 0) return false;
@@ -784,7 +802,7 @@ void DagRun::Settle(std::uint32_t step, Status status, std::string error) {
   }
   // A settled step keeps only what observers and later steps read.
   run.vars.reset();
-  run.env = {};
+  run.env = process::Environment();
   run.command = {};
   NotifyStep(step);
   if (IsHandler(step)) {

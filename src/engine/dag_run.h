@@ -89,7 +89,7 @@ class DagRun {
     // scope holding what this step adds.
     std::optional<eval::Variables> vars;
     StepCommand command;
-    std::vector<std::string> env;  // the process environment
+    process::Environment env;  // the process environment: run_env_ and what the step sets
     RetryRule retry;
     RepeatRule repeat;
     std::size_t command_index = 0;
@@ -151,6 +151,8 @@ class DagRun {
   const dag::Dag& dag_;
   Plan plan_;
   std::shared_ptr<const eval::Variables> variables_;
+  // variables_ as the environment every step exports, made once.
+  std::shared_ptr<const process::SharedEnvironment> run_env_;
   // ${id.stdout} and friends, which every step's scope looks up here.
   std::shared_ptr<StepReferences> references_;
   RunSettings settings_;

@@ -116,6 +116,7 @@ class DagRunTest : public ::testing::Test {
     eval::Variables vars;
     vars.Set("PATH", "/usr/bin:/bin");
     vars.Set("GREETING", "hi");
+    for (const auto& [name, value] : run_vars_) vars.Set(name, value);
     EventLoop loop;
     run_ = std::make_unique<DagRun>(info, vars, RunSettings{dir_.string(), "", sub_dag_}, loop);
     run_->AddObserver(&recorder_);
@@ -165,6 +166,8 @@ class DagRunTest : public ::testing::Test {
   int counter_id_ = 0;
   SubDagCommand sub_dag_ = FakeChild;
   std::vector<PriorStep> prior_;
+  std::vector<std::pair<std::string, std::string>>
+      run_vars_;  // set in the run's scope after PATH and GREETING
 
   std::filesystem::path dir_;
   std::shared_ptr<dag::Dag> dag_;
@@ -295,6 +298,20 @@ TEST_F(DagRunTest, ObserversAddEnvironmentAndBuiltInsAreSet) {
   AddStep("first", "echo $INJECTED $DAG_RUN_STEP_NAME; test -n \"$DAG_RUN_STEP_STDOUT_FILE\"");
   EXPECT_EQ(Run(), Status::kSucceeded);
   EXPECT_EQ(ReadFile(State(0).stdout_file), "step-0 first\n");
+}
+
+// A step exports the run's scope with the names it sets itself replaced and its new ones added,
+// each name once. Trace context comes from the observers only, never from a scope.
+TEST_F(DagRunTest, StepEnvironmentIsTheRunScopeWithTheStepsOwnNames) {
+  run_vars_ = {{"TRACEPARENT", "00-inherited"}, {"LAST", "run"}};
+  dag::Step& s =
+      AddStep("env", "env | grep -iE '^(GREETING|LAST|NEW|TRACEPARENT|INJECTED)=' | sort");
+  s.env = {{"GREETING", "step-${GREETING}", {}}, {"NEW", "1", {}}, {"traceparent", "00-step", {}}};
+  AddStep("next", "env | grep -iE '^(GREETING|NEW|TRACEPARENT)=' | sort", {0});
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(ReadFile(State(0).stdout_file), "GREETING=step-hi\nINJECTED=step-0\nLAST=run\nNEW=1\n");
+  // The next step starts again from the run's scope.
+  EXPECT_EQ(ReadFile(State(1).stdout_file), "GREETING=hi\n");
 }
 
 TEST_F(DagRunTest, StepIdReferencesResolve) {

@@ -60,6 +60,11 @@ void Variables::ForEach(
   }
 }
 
+void Variables::ForEachOwn(
+    const std::function<void(const std::string&, const std::string&)>& visit) const {
+  for (const auto& [name, value] : entries_) visit(name, value);
+}
+
 std::size_t Variables::size() const {
   std::size_t count = parent_ ? parent_->size() : 0;
   for (const auto& [name, value] : entries_) {

@@ -61,6 +61,9 @@ class Variables {
   // Calls visit(name, value) for each stored name once, with its latest value, in first-set
   // order across the overlay and its parents.
   void ForEach(const std::function<void(const std::string&, const std::string&)>& visit) const;
+  // Calls visit(name, value) for each name this layer stores itself, in first-set order: for an
+  // overlay, the names it adds and those it shadows, with its values; never the parent's.
+  void ForEachOwn(const std::function<void(const std::string&, const std::string&)>& visit) const;
   // How many names ForEach visits.
   std::size_t size() const;
 

@@ -16,13 +16,16 @@ using ::testing::Pair;
 
 using Entry = std::pair<std::string, std::string>;
 
-std::vector<Entry> Entries(const Variables& vars) {
+// What ForEach (or, with `own`, ForEachOwn) visits, in order.
+std::vector<Entry> Entries(const Variables& vars, bool own = false) {
   std::vector<Entry> entries;
-  vars.ForEach([&](const std::string& name, const std::string& value) {
+  auto visit = [&](const std::string& name, const std::string& value) {
     entries.emplace_back(name, value);
-  });
+  };
+  own ? vars.ForEachOwn(visit) : vars.ForEach(visit);
   return entries;
 }
+std::vector<Entry> OwnEntries(const Variables& vars) { return Entries(vars, true); }
 
 // A run's scope: A, B, C in that order.
 std::shared_ptr<const Variables> RunScope() {
@@ -121,6 +124,17 @@ TEST(VariablesOverlayTest, ForEachWalksTheMergedViewInFirstSetOrder) {
   EXPECT_EQ(step.size(), 5u);
   EXPECT_THAT(ToEnvp(step),
               ElementsAre("A=step-a", "B=run-b", "C=step-c", "NEW1=n1-again", "NEW2=n2"));
+}
+
+TEST(VariablesOverlayTest, ForEachOwnWalksOnlyWhatTheOverlayStores) {
+  Variables step(RunScope());
+  step.Set("NEW1", "n1");
+  step.Set("C", "step-c");
+  step.Set("NEW1", "n1-again");
+  EXPECT_THAT(OwnEntries(step), ElementsAre(Pair("NEW1", "n1-again"), Pair("C", "step-c")));
+  EXPECT_THAT(OwnEntries(Variables(RunScope())), IsEmpty());
+  EXPECT_THAT(OwnEntries(*RunScope()),
+              ElementsAre(Pair("A", "run-a"), Pair("B", "run-b"), Pair("C", "run-c")));
 }
 
 TEST(VariablesOverlayTest, EmptyOverlayIsItsParent) {

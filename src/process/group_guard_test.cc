@@ -27,8 +27,10 @@ class GroupGuardTest : public ::testing::Test {
     EXPECT_EQ(pipe(ready), 0);
     std::string error;
     std::string out = "/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(ready[1]);
+    Environment env;
+    env.Set("PATH", "/usr/bin:/bin");
     pid_t pid = Spawn({{"/bin/sh", "-c", "sleep 300 >/dev/null & echo ready; exec >&-; wait"},
-                       {"PATH=/usr/bin:/bin"},
+                       &env,
                        "",
                        out,
                        "/dev/null"},

@@ -43,14 +43,6 @@ std::vector<char*> Pointers(const std::vector<std::string>& strings) {
   return out;
 }
 
-// PATH as the child will see it, for resolving argv[0].
-std::string PathOf(const std::vector<std::string>& env) {
-  for (const auto& entry : env) {
-    if (entry.rfind("PATH=", 0) == 0) return entry.substr(5);
-  }
-  return "/usr/local/bin:/usr/bin:/bin";
-}
-
 // Resolves a bare program name against PATH; posix_spawnp would use weft's own PATH instead of
 // the step's.
 std::string Search(const std::string& program, const std::string& path) {
@@ -71,9 +63,10 @@ std::string Search(const std::string& program, const std::string& path) {
 // directory before the one holding it. A remembered answer is checked with one access() and
 // searched again when the file is gone, as a shell's command hash does; a program installed
 // later in an earlier PATH directory is not noticed within the run.
-std::string Resolve(const std::string& program, const std::vector<std::string>& env) {
+std::string Resolve(const std::string& program, const Environment& env) {
   if (program.find('/') != std::string::npos) return program;
-  std::string path = PathOf(env);
+  // PATH as the child will see it.
+  const std::string path(env.Find("PATH").value_or("/usr/local/bin:/usr/bin:/bin"));
   // The engine spawns from one thread; command substitution may spawn from another.
   thread_local std::unordered_map<std::string, std::string> resolved;
   std::string key = path + '\0' + program;
@@ -95,7 +88,9 @@ pid_t Spawn(const SpawnSpec& spec, std::string* error) {
     *error = "nothing to run";
     return -1;
   }
-  std::string program = Resolve(spec.argv[0], spec.env);
+  static const Environment kEmpty;
+  const Environment& env = spec.env != nullptr ? *spec.env : kEmpty;
+  std::string program = Resolve(spec.argv[0], env);
   if (program.empty()) {
     *error = "command not found: " + spec.argv[0];
     return -1;
@@ -134,9 +129,8 @@ pid_t Spawn(const SpawnSpec& spec, std::string* error) {
   }
 
   std::vector<char*> argv = Pointers(spec.argv);
-  std::vector<char*> envp = Pointers(spec.env);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, program.c_str(), sa.actions(), sa.attr(), argv.data(), envp.data());
+  int rc = posix_spawn(&pid, program.c_str(), sa.actions(), sa.attr(), argv.data(), env.envp());
   if (rc != 0) {
     *error = "cannot start " + spec.argv[0];
     if (!spec.working_dir.empty() && rc == ENOENT && access(spec.working_dir.c_str(), X_OK) != 0) {

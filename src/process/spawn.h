@@ -11,14 +11,16 @@
 #include <string_view>
 #include <vector>
 
+#include "process/environment.h"
+
 namespace weft::process {
 
 struct SpawnSpec {
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH of `env` when it has no '/'
-  std::vector<std::string> env;   // NAME=value; the child's whole environment
-  std::string working_dir;        // "" = inherit
-  std::string stdout_path;        // appended to; created 0600
-  std::string stderr_path;        // == stdout_path (or "") merges stderr into stdout
+  std::vector<std::string> argv;     // argv[0] is looked up in PATH of `env` when it has no '/'
+  const Environment* env = nullptr;  // the child's whole environment; nullptr = empty
+  std::string working_dir;           // "" = inherit
+  std::string stdout_path;           // appended to; created 0600
+  std::string stderr_path;           // == stdout_path (or "") merges stderr into stdout
 };
 
 // Starts the child. Returns its pid (also its process group id), or -1 with *error set to a

@@ -40,13 +40,15 @@ class SpawnTest : public ::testing::Test {
 
   SpawnSpec Sh(const std::string& script) {
     return {{"sh", "-c", script},
-            {"PATH=/usr/bin:/bin", "GREETING=hello"},
+            &env_,
             dir_.string(),
             (dir_ / "out").string(),
             (dir_ / "err").string()};
   }
 
   std::filesystem::path dir_;
+  const Environment env_{std::make_shared<const SharedEnvironment>(
+      std::vector<std::string>{"PATH=/usr/bin:/bin", "GREETING=hello"})};
 };
 
 TEST_F(SpawnTest, WritesStdoutAndStderrToSeparateFilesWithGivenEnvironment) {
@@ -145,7 +147,9 @@ TEST_F(SpawnTest, ProgramIsResolvedAgainstTheChildsPath) {
   std::filesystem::permissions(dir_ / "bin" / "hello-weft", std::filesystem::perms::owner_all);
   SpawnSpec spec = Sh("");
   spec.argv = {"hello-weft"};
-  spec.env = {"PATH=" + (dir_ / "bin").string() + ":/bin"};
+  Environment env;
+  env.Set("PATH", (dir_ / "bin").string() + ":/bin");
+  spec.env = &env;
   std::string error;
   pid_t pid = Spawn(spec, &error);
   ASSERT_GT(pid, 0) << error;
@@ -161,7 +165,9 @@ TEST_F(SpawnTest, AProgramRemovedSinceTheLastSpawnIsFoundAgainFurtherDownThePath
   }
   SpawnSpec spec = Sh("");
   spec.argv = {"which-weft"};
-  spec.env = {"PATH=" + (dir_ / "first").string() + ":" + (dir_ / "second").string() + ":/bin"};
+  Environment env;
+  env.Set("PATH", (dir_ / "first").string() + ":" + (dir_ / "second").string() + ":/bin");
+  spec.env = &env;
   std::string error;
   pid_t pid = Spawn(spec, &error);
   ASSERT_GT(pid, 0) << error;
