@@ -13,6 +13,9 @@
 namespace weft::process {
 namespace {
 
+// Messages a batch holds at most; the guard receives one batch with one recv().
+constexpr std::size_t kMaxBatch = 64;
+
 // The highest pid the kernel hands out; the guard keeps one bit per possible group.
 std::size_t PidLimit() {
   std::ifstream in("/proc/sys/kernel/pid_max");
@@ -27,17 +30,21 @@ std::size_t PidLimit() {
   signal(SIGINT, SIG_IGN);  // Ctrl-C reaches the whole terminal group; weft decides
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
-  pid_t message = 0;
+  pid_t batch[kMaxBatch];
   for (;;) {
-    ssize_t n = recv(socket, &message, sizeof message, 0);
-    if (n == sizeof message) {
-      pid_t pgid = message < 0 ? -message : message;
-      if (pgid <= 0 || static_cast<std::size_t>(pgid) >= limit) continue;
-      unsigned char mask = static_cast<unsigned char>(1u << (pgid % CHAR_BIT));
-      if (message > 0) {
-        bits[pgid / CHAR_BIT] |= mask;
-      } else {
-        bits[pgid / CHAR_BIT] &= static_cast<unsigned char>(~mask);
+    ssize_t n = recv(socket, batch, sizeof batch, 0);
+    if (n > 0) {
+      // In order: a group forgotten and a new one with the same id watched end up watched.
+      for (std::size_t i = 0; i < static_cast<std::size_t>(n) / sizeof(pid_t); ++i) {
+        const pid_t message = batch[i];
+        const pid_t pgid = message < 0 ? -message : message;
+        if (pgid <= 0 || static_cast<std::size_t>(pgid) >= limit) continue;
+        unsigned char mask = static_cast<unsigned char>(1u << (pgid % CHAR_BIT));
+        if (message > 0) {
+          bits[pgid / CHAR_BIT] |= mask;
+        } else {
+          bits[pgid / CHAR_BIT] &= static_cast<unsigned char>(~mask);
+        }
       }
       continue;
     }
@@ -55,6 +62,7 @@ std::size_t PidLimit() {
 }  // namespace
 
 GroupGuard::~GroupGuard() {
+  Flush();
   if (socket_ >= 0) close(socket_);  // the guard sees end-of-file and exits
 }
 
@@ -95,13 +103,27 @@ bool GroupGuard::Start(std::string* error) {
   return true;
 }
 
-void GroupGuard::Watch(pid_t pgid) { Send(pgid); }
-void GroupGuard::Forget(pid_t pgid) { Send(-pgid); }
+void GroupGuard::Watch(pid_t pgid) {
+  pending_.push_back(pgid);
+  Send();
+}
 
-void GroupGuard::Send(pid_t value) {
-  if (socket_ < 0) return;
-  while (send(socket_, &value, sizeof value, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+void GroupGuard::Forget(pid_t pgid) {
+  pending_.push_back(-pgid);
+  if (pending_.size() == kMaxBatch) Send();
+}
+
+void GroupGuard::Flush() {
+  if (!pending_.empty()) Send();
+}
+
+void GroupGuard::Send() {
+  if (socket_ >= 0) {
+    while (send(socket_, pending_.data(), pending_.size() * sizeof(pid_t), MSG_NOSIGNAL) < 0 &&
+           errno == EINTR) {
+    }
   }
+  pending_.clear();
 }
 
 }  // namespace weft::process

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace weft::process {
 
@@ -23,17 +24,26 @@ class GroupGuard {
   // nothing.
   bool Start(std::string* error);
 
-  // The group `pgid` is live / has been reaped. One small message each; never blocks long.
+  // The group `pgid` is live: told at once, since weft may die the next moment. Groups forgotten
+  // since the last message travel with it, so a step that ends and the one started in its place
+  // cost one message and one wake-up of the guard.
   void Watch(pid_t pgid);
+  // The group `pgid` has been reaped. Held until the next Watch or Flush: until then the guard
+  // would only kill a group that no longer exists (its id cannot be reused before it is reaped,
+  // and a reused id is told by Watch after the Forget it follows).
   void Forget(pid_t pgid);
+  // Tells the guard of the groups forgotten since the last message. The caller does it when it
+  // is done with what one wake-up brought (and the destructor does it).
+  void Flush();
 
   pid_t pid() const { return pid_; }
 
  private:
-  void Send(pid_t value);
+  void Send();
 
   int socket_ = -1;
   pid_t pid_ = -1;
+  std::vector<pid_t> pending_;  // messages not yet sent: pgid = watch, -pgid = forget
 };
 
 }  // namespace weft::process

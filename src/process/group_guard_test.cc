@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <vector>
 
 #include "process/spawn.h"
 
@@ -48,6 +49,40 @@ class GroupGuardTest : public ::testing::Test {
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     return status;
+  }
+
+  // Forks an owner process that starts a guard and `count` steps, runs act(guard, steps), tells
+  // the test the steps' pids (filled into *steps) and waits to be killed. Returns its pid.
+  template <typename Act>
+  static pid_t StartOwner(int count, std::vector<pid_t>* steps, Act act) {
+    int ready[2];
+    EXPECT_EQ(pipe(ready), 0);
+    const auto bytes = static_cast<std::size_t>(count) * sizeof(pid_t);
+    pid_t owner = fork();
+    if (owner == 0) {
+      close(ready[0]);
+      GroupGuard guard;
+      std::string error;
+      if (!guard.Start(&error)) _exit(1);
+      std::vector<pid_t> started;
+      for (int i = 0; i < count; ++i) started.push_back(SpawnStep());
+      act(guard, started);
+      if (write(ready[1], started.data(), bytes) != static_cast<ssize_t>(bytes)) _exit(1);
+      pause();
+      _exit(0);
+    }
+    close(ready[1]);
+    steps->resize(static_cast<std::size_t>(count));
+    EXPECT_EQ(read(ready[0], steps->data(), bytes), static_cast<ssize_t>(bytes));
+    close(ready[0]);
+    return owner;
+  }
+
+  // SIGKILLs the owner, as weft may die, and reaps it.
+  static void KillOwner(pid_t owner) {
+    kill(owner, SIGKILL);
+    const int status = WaitFor(owner);
+    EXPECT_TRUE(WIFSIGNALED(status));
   }
 
   // Waits for every process of the group that comes back to this test, and returns the signal
@@ -99,29 +134,42 @@ TEST_F(GroupGuardTest, ForgottenGroupsAreLeftAlone) {
 }
 
 TEST_F(GroupGuardTest, KillingTheOwnerWithSigkillKillsTheSteps) {
-  int ready[2];
-  ASSERT_EQ(pipe(ready), 0);
-  pid_t owner = fork();
-  if (owner == 0) {
-    GroupGuard guard;
-    std::string error;
-    if (!guard.Start(&error)) _exit(1);
-    pid_t step = SpawnStep();
-    guard.Watch(step);
-    if (write(ready[1], &step, sizeof step) != sizeof step) _exit(1);
-    pause();
-    _exit(0);
-  }
-  close(ready[1]);
-  pid_t step = 0;
-  ASSERT_EQ(read(ready[0], &step, sizeof step), static_cast<ssize_t>(sizeof step));
-  close(ready[0]);
-  kill(owner, SIGKILL);
-  int status = WaitFor(owner);
-  ASSERT_TRUE(WIFSIGNALED(status));
+  std::vector<pid_t> steps;
+  const pid_t owner = StartOwner(
+      1, &steps, [](GroupGuard& guard, const auto& started) { guard.Watch(started[0]); });
+  KillOwner(owner);
   // The owner's step and its guard are orphans now, reparented to this subreaper.
-  EXPECT_EQ(ReapGroup(step), SIGKILL);
-  EXPECT_NE(kill(-step, 0), 0);
+  EXPECT_EQ(ReapGroup(steps[0]), SIGKILL);
+  EXPECT_NE(kill(-steps[0], 0), 0);
+}
+
+TEST_F(GroupGuardTest, AForgetTravelsWithTheNextWatch) {
+  std::vector<pid_t> steps;
+  const pid_t owner = StartOwner(2, &steps, [](GroupGuard& guard, const auto& started) {
+    guard.Watch(started[0]);
+    guard.Forget(started[0]);
+    guard.Watch(started[1]);
+  });
+  KillOwner(owner);
+  EXPECT_EQ(ReapGroup(steps[1]), SIGKILL);
+  EXPECT_EQ(kill(-steps[0], 0), 0);  // forgotten: left alone
+  SignalGroup(steps[0], SIGTERM);
+  EXPECT_EQ(ReapGroup(steps[0]), SIGTERM);
+}
+
+TEST_F(GroupGuardTest, FlushTellsTheForgetsWithoutAWatch) {
+  std::vector<pid_t> steps;
+  const pid_t owner = StartOwner(2, &steps, [](GroupGuard& guard, const auto& started) {
+    guard.Watch(started[0]);
+    guard.Watch(started[1]);
+    guard.Forget(started[0]);
+    guard.Flush();
+  });
+  KillOwner(owner);
+  EXPECT_EQ(ReapGroup(steps[1]), SIGKILL);
+  EXPECT_EQ(kill(-steps[0], 0), 0);
+  SignalGroup(steps[0], SIGTERM);
+  EXPECT_EQ(ReapGroup(steps[0]), SIGTERM);
 }
 
 }  // namespace
