@@ -157,9 +157,12 @@ bool StoreObserver::complete() const {
 
 void StoreObserver::Publish(std::unique_lock<std::mutex>& lock) {
   ++published_;
+  // Only an idle writer needs waking: one that gathers or writes takes this change with the
+  // next round anyway, and waking it for each change would cost a wake-up per step event.
+  const bool wake = writer_idle_;
   // Waking the writer while holding the lock would only make it block on the lock again.
   lock.unlock();
-  work_or_stop_.notify_one();
+  if (wake) work_or_stop_.notify_one();
 }
 
 StoreObserver::Round StoreObserver::TakeRound() {
@@ -216,7 +219,9 @@ bool StoreObserver::Write(const Round& round) {
 void StoreObserver::WriterLoop() {
   std::unique_lock lock(mutex_);
   for (;;) {
+    writer_idle_ = true;
     work_or_stop_.wait(lock, [this] { return stopping_ || written_ != published_; });
+    writer_idle_ = false;
     if (written_ == published_) return;  // stopping with nothing left to write
     if (!start_pending_ && !finish_pending_ && !rewrite_pending_) {
       work_or_stop_.wait_for(lock, kGatherTime, [this] { return stopping_ || flush_wanted_; });

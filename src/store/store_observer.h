@@ -108,6 +108,7 @@ class StoreObserver : public engine::RunObserver {
   bool complete_ = true;
   bool stopping_ = false;
   bool flush_wanted_ = false;    // a Flush is waiting: write without gathering
+  bool writer_idle_ = false;     // the writer waits for a change (not gathering, not writing)
   std::uint64_t published_ = 0;  // changes published so far
   std::uint64_t written_ = 0;    // changes the writer has handled
   std::thread writer_;           // last: it starts once every member above exists
