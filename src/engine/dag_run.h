@@ -77,6 +77,8 @@ class DagRun {
  private:
   enum class Phase { kDelay, kInit, kSteps, kHandlers, kDone };
   enum class Halt { kNone, kStopped, kTimedOut };
+  static constexpr unsigned kStdoutCreated = 1;
+  static constexpr unsigned kStderrCreated = 2;
   class StepReferences;  // ${id.stdout} and friends (dag_run.cc)
 
   // Engine-private progress of one step (or handler).
@@ -107,12 +109,16 @@ class DagRun {
     EventLoop::TimerId timeout_timer = 0;  // timeout_sec of the running attempt
     bool timed_out = false;
     bool output_matched = false;  // continue_on.output matched the failed step's output
+    // Which log files CreateLogsAhead made (kStdoutCreated, kStderrCreated); 0 once it spawns.
+    unsigned logs_created_ahead = 0;
   };
 
   void Begin();
   bool PreconditionsMet();
   void StartSteps();
   void Dispatch();
+  void CreateLogsAhead(std::uint32_t step);
+  void RemoveLogsCreatedAhead(std::uint32_t step);
   void StartStep(std::uint32_t step);
   bool StepPreconditionsMet(std::uint32_t step);
   bool BuildCall(std::uint32_t step, std::string* error);

@@ -510,6 +510,41 @@ TEST_F(DagRunTest, UnmetStepPreconditionSkipsTheStepAndItsDependents) {
   EXPECT_EQ(State(2).status, Status::kSucceeded);
 }
 
+// The engine creates a step's log files while the step before it runs, instead of leaving it to
+// the child between fork and exec. The first step waits, without sleeping, until they exist.
+TEST_F(DagRunTest, LogFilesOfTheNextStepAreCreatedWhileTheStepBeforeRuns) {
+  const std::string out = (dir_ / "1-next.out").string();
+  const std::string err = (dir_ / "1-next.err").string();
+  AddStep("first", "for i in $(seq 100000); do [ -e " + out + " ] && [ -e " + err +
+                       " ] && exit 0; done; echo never created; exit 1");
+  AddStep("next", "echo out; echo err >&2", {0});
+  EXPECT_EQ(Run(), Status::kSucceeded) << ReadFile(State(0).stdout_file);
+  EXPECT_EQ(State(1).stdout_file, out);
+  EXPECT_EQ(ReadFile(out), "out\n");
+  EXPECT_EQ(ReadFile(err), "err\n");
+}
+
+TEST_F(DagRunTest, StepsThatNeverRunLeaveNoLogFilesBehind) {
+  AddStep("fails", "exit 3");
+  AddStep("aborted", "true", {0});  // its log files are made while `fails` runs
+  AddStep("also-aborted", "true", {1});
+  EXPECT_EQ(Run(), Status::kFailed);
+  for (std::size_t step : {1, 2}) {
+    EXPECT_EQ(State(step).status, Status::kAborted);
+    EXPECT_FALSE(std::filesystem::exists(State(step).stdout_file)) << State(step).stdout_file;
+    EXPECT_FALSE(std::filesystem::exists(State(step).stderr_file)) << State(step).stderr_file;
+  }
+}
+
+TEST_F(DagRunTest, AnEmptyLogFileThatExistedBeforeTheRunIsKept) {
+  AddStep("fails", "exit 3");
+  AddStep("aborted", "true", {0});
+  std::ofstream(dir_ / "1-aborted.out").flush();  // as an earlier attempt of the run left it
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_TRUE(std::filesystem::exists(State(1).stdout_file));
+  EXPECT_FALSE(std::filesystem::exists(State(1).stderr_file));
+}
+
 TEST_F(DagRunTest, MetCommandPreconditionLetsTheStepRun) {
   dag::Condition c;
   c.condition = "test \"$GREETING\" = hi";
