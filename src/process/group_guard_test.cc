@@ -85,6 +85,18 @@ class GroupGuardTest : public ::testing::Test {
     EXPECT_TRUE(WIFSIGNALED(status));
   }
 
+  // Runs act(guard, steps) in an owner with two steps, SIGKILLs the owner, and checks that the
+  // guard killed the second step's group and left the first one's alone.
+  template <typename Act>
+  static void ExpectTheFirstLeftAloneAndTheSecondKilled(Act act) {
+    std::vector<pid_t> steps;
+    KillOwner(StartOwner(2, &steps, act));
+    EXPECT_EQ(ReapGroup(steps[1]), SIGKILL);
+    EXPECT_EQ(kill(-steps[0], 0), 0);
+    SignalGroup(steps[0], SIGTERM);
+    EXPECT_EQ(ReapGroup(steps[0]), SIGTERM);
+  }
+
   // Waits for every process of the group that comes back to this test, and returns the signal
   // that ended its leader (0 = it exited). The leader's own child may be reaped by the leader,
   // when the kernel lets its wait() return before the leader's SIGKILL lands.
@@ -144,32 +156,20 @@ TEST_F(GroupGuardTest, KillingTheOwnerWithSigkillKillsTheSteps) {
 }
 
 TEST_F(GroupGuardTest, AForgetTravelsWithTheNextWatch) {
-  std::vector<pid_t> steps;
-  const pid_t owner = StartOwner(2, &steps, [](GroupGuard& guard, const auto& started) {
+  ExpectTheFirstLeftAloneAndTheSecondKilled([](GroupGuard& guard, const auto& started) {
     guard.Watch(started[0]);
     guard.Forget(started[0]);
     guard.Watch(started[1]);
   });
-  KillOwner(owner);
-  EXPECT_EQ(ReapGroup(steps[1]), SIGKILL);
-  EXPECT_EQ(kill(-steps[0], 0), 0);  // forgotten: left alone
-  SignalGroup(steps[0], SIGTERM);
-  EXPECT_EQ(ReapGroup(steps[0]), SIGTERM);
 }
 
 TEST_F(GroupGuardTest, FlushTellsTheForgetsWithoutAWatch) {
-  std::vector<pid_t> steps;
-  const pid_t owner = StartOwner(2, &steps, [](GroupGuard& guard, const auto& started) {
+  ExpectTheFirstLeftAloneAndTheSecondKilled([](GroupGuard& guard, const auto& started) {
     guard.Watch(started[0]);
     guard.Watch(started[1]);
     guard.Forget(started[0]);
     guard.Flush();
   });
-  KillOwner(owner);
-  EXPECT_EQ(ReapGroup(steps[1]), SIGKILL);
-  EXPECT_EQ(kill(-steps[0], 0), 0);
-  SignalGroup(steps[0], SIGTERM);
-  EXPECT_EQ(ReapGroup(steps[0]), SIGTERM);
 }
 
 }  // namespace
