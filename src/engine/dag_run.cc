@@ -587,7 +587,6 @@ void DagRun::OnChildExit(const process::Exited& exited) {
   ReleaseSettled();
   Dispatch();
   AdvanceIfIdle();
-  guard_.Flush();  // the Forget above, unless a step started since took it along
 }
 
 // Every process group the step has running (several in a fan-out). O(running steps).

@@ -1,10 +1,11 @@
 #include "process/group_guard.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -13,10 +14,7 @@
 namespace weft::process {
 namespace {
 
-// Messages a batch holds at most; the guard receives one batch with one recv().
-constexpr std::size_t kMaxBatch = 64;
-
-// The highest pid the kernel hands out; the guard keeps one bit per possible group.
+// The highest pid the kernel hands out; the bitmap has one bit per possible group.
 std::size_t PidLimit() {
   std::ifstream in("/proc/sys/kernel/pid_max");
   std::size_t limit = 0;
@@ -24,36 +22,25 @@ std::size_t PidLimit() {
   return 4u << 20;  // the kernel's upper bound on 64-bit
 }
 
+std::size_t BitmapBytes(std::size_t limit) { return limit / CHAR_BIT + 1; }
+
+unsigned char BitOf(pid_t pgid) { return static_cast<unsigned char>(1u << (pgid % CHAR_BIT)); }
+
 // The guard's whole life, after fork: only system calls, no allocation, no locks (weft may have
 // other threads, whose locks the fork copied in whatever state they were).
-[[noreturn]] void GuardMain(int socket, unsigned char* bits, std::size_t limit) {
+[[noreturn]] void GuardMain(int pipe, unsigned char* bits, std::size_t limit) {
   signal(SIGINT, SIG_IGN);  // Ctrl-C reaches the whole terminal group; weft decides
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
-  pid_t batch[kMaxBatch];
   for (;;) {
-    ssize_t n = recv(socket, batch, sizeof batch, 0);
-    if (n > 0) {
-      // In order: a group forgotten and a new one with the same id watched end up watched.
-      for (std::size_t i = 0; i < static_cast<std::size_t>(n) / sizeof(pid_t); ++i) {
-        const pid_t message = batch[i];
-        const pid_t pgid = message < 0 ? -message : message;
-        if (pgid <= 0 || static_cast<std::size_t>(pgid) >= limit) continue;
-        unsigned char mask = static_cast<unsigned char>(1u << (pgid % CHAR_BIT));
-        if (message > 0) {
-          bits[pgid / CHAR_BIT] |= mask;
-        } else {
-          bits[pgid / CHAR_BIT] &= static_cast<unsigned char>(~mask);
-        }
-      }
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    break;  // end-of-file: weft is gone
+    char byte;
+    const ssize_t n = read(pipe, &byte, 1);  // weft never writes: this returns at end-of-file
+    if (n == 0 || (n < 0 && errno != EINTR)) break;
   }
-  for (std::size_t byte = 0; byte <= limit / CHAR_BIT; ++byte) {
-    for (unsigned bit = 0; bits[byte] != 0 && bit < CHAR_BIT; ++bit) {
-      if (bits[byte] & (1u << bit)) kill(-static_cast<pid_t>(byte * CHAR_BIT + bit), SIGKILL);
+  for (std::size_t index = 0; index < BitmapBytes(limit); ++index) {
+    const unsigned char live = std::atomic_ref(bits[index]).load(std::memory_order_acquire);
+    for (unsigned bit = 0; live != 0 && bit < CHAR_BIT; ++bit) {
+      if (live & (1u << bit)) kill(-static_cast<pid_t>(index * CHAR_BIT + bit), SIGKILL);
     }
   }
   _exit(0);
@@ -62,68 +49,57 @@ std::size_t PidLimit() {
 }  // namespace
 
 GroupGuard::~GroupGuard() {
-  Flush();
-  if (socket_ >= 0) close(socket_);  // the guard sees end-of-file and exits
+  if (pipe_ >= 0) close(pipe_);  // the guard sees end-of-file and exits
+  if (bits_ != nullptr) munmap(bits_, BitmapBytes(limit_));
 }
 
 bool GroupGuard::Start(std::string* error) {
   const std::size_t limit = PidLimit();
-  int sockets[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets) != 0) {
-    *error = std::string("cannot start the process guard: socketpair: ") + std::strerror(errno);
-    return false;
-  }
-  // Mapped before the fork so the guard allocates nothing; untouched pages cost nothing.
-  void* bits = mmap(nullptr, limit / CHAR_BIT + 1, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  // Shared, so that the guard sees every later store; untouched pages cost nothing.
+  void* bits = mmap(nullptr, BitmapBytes(limit), PROT_READ | PROT_WRITE,
+                    MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (bits == MAP_FAILED) {
     *error = std::string("cannot start the process guard: mmap: ") + std::strerror(errno);
-    close(sockets[0]);
-    close(sockets[1]);
+    return false;
+  }
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC) != 0) {
+    *error = std::string("cannot start the process guard: pipe: ") + std::strerror(errno);
+    munmap(bits, BitmapBytes(limit));
     return false;
   }
   pid_t pid = fork();
   if (pid == 0) {
-    // Keep only the guard's end of the socket: no pipe of weft's caller stays open because
-    // of the guard.
-    dup2(sockets[1], STDIN_FILENO);
+    // Keep only the read end: no pipe of weft's caller stays open because of the guard, and
+    // no copy of the write end keeps end-of-file away.
+    dup2(ends[0], STDIN_FILENO);
     close_range(STDOUT_FILENO, ~0U, 0);
     GuardMain(STDIN_FILENO, static_cast<unsigned char*>(bits), limit);
   }
-  int fork_errno = errno;
-  munmap(bits, limit / CHAR_BIT + 1);
-  close(sockets[1]);
+  const int fork_errno = errno;
+  close(ends[0]);
   if (pid < 0) {
-    close(sockets[0]);
+    close(ends[1]);
+    munmap(bits, BitmapBytes(limit));
     *error = std::string("cannot start the process guard: fork: ") + std::strerror(fork_errno);
     return false;
   }
-  socket_ = sockets[0];
+  pipe_ = ends[1];
   pid_ = pid;
+  bits_ = static_cast<unsigned char*>(bits);
+  limit_ = limit;
   return true;
 }
 
 void GroupGuard::Watch(pid_t pgid) {
-  pending_.push_back(pgid);
-  Send();
+  if (bits_ == nullptr || pgid <= 0 || static_cast<std::size_t>(pgid) >= limit_) return;
+  std::atomic_ref(bits_[pgid / CHAR_BIT]).fetch_or(BitOf(pgid), std::memory_order_release);
 }
 
 void GroupGuard::Forget(pid_t pgid) {
-  pending_.push_back(-pgid);
-  if (pending_.size() == kMaxBatch) Send();
-}
-
-void GroupGuard::Flush() {
-  if (!pending_.empty()) Send();
-}
-
-void GroupGuard::Send() {
-  if (socket_ >= 0) {
-    while (send(socket_, pending_.data(), pending_.size() * sizeof(pid_t), MSG_NOSIGNAL) < 0 &&
-           errno == EINTR) {
-    }
-  }
-  pending_.clear();
+  if (bits_ == nullptr || pgid <= 0 || static_cast<std::size_t>(pgid) >= limit_) return;
+  std::atomic_ref(bits_[pgid / CHAR_BIT])
+      .fetch_and(static_cast<unsigned char>(~BitOf(pgid)), std::memory_order_release);
 }
 
 }  // namespace weft::process
