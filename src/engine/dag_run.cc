@@ -114,6 +114,14 @@ std::uintmax_t FileSize(const std::string& path) {
   return ec ? 0 : size;
 }
 
+// The size of a step's log: through the descriptor opened ahead when there is one (no path walk).
+std::uintmax_t LogSize(const os::UniqueFd& ahead, const std::string& path) {
+  struct stat info;
+  if (ahead.valid() && ::fstat(ahead.get(), &info) == 0)
+    return static_cast<std::uintmax_t>(info.st_size);
+  return FileSize(path);
+}
+
 const dag::Step* HandlerStep(const dag::HandlerOn& handlers, HandlerKind kind) {
   const std::optional<dag::Step>* step = nullptr;
   switch (kind) {
@@ -331,39 +339,45 @@ void DagRun::Dispatch() {
   for (std::uint32_t step : next) CreateLogsAhead(step);
 }
 
-// A child creates its log files between fork and exec, on the run's critical path: ~20 us a
-// file on a quiet ext4, far more after mass deletions. Created here, for the steps likely to
-// start next (the head of the ready queue, the dependents waiting only for a step just
-// started), they cost the engine's idle time while the running steps work, and the child
-// opens files that exist. O_EXCL: a file that exists (a retried run's) is none of ours to
-// remove later.
+// A child opened (and created) its log files between fork and exec, on the run's critical path:
+// two path walks, and two inode allocations of ~20 us each on a quiet ext4, far more after
+// mass deletions. Created here, for the steps likely to start next (the head of the ready
+// queue, the dependents waiting only for a step just started), they cost the engine's idle time
+// while the running steps work, and the child gets the open descriptors. At most
+// kStepsWithLogsAhead steps hold them at a time, so the engine's descriptors stay few. O_EXCL:
+// a file that exists (a retried run's) is left to the child to open, and never removed.
 void DagRun::CreateLogsAhead(std::uint32_t step) {
   StepRun& run = runs_[step];
   const StepState& state = info_.steps[step];
-  if (run.logs_created_ahead != 0 || run.pid != 0 || kept_.contains(step)) return;
-  const auto create = [](const std::string& path) {
-    return os::UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600))
-        .valid();
-  };
-  if (create(state.stdout_file)) run.logs_created_ahead |= kStdoutCreated;
-  if (state.stderr_file != state.stdout_file && create(state.stderr_file)) {
-    run.logs_created_ahead |= kStderrCreated;
+  if (steps_with_logs_ahead_ == kStepsWithLogsAhead || run.stdout_ahead.valid() ||
+      run.stderr_ahead.valid() || run.pid != 0 || kept_.contains(step)) {
+    return;
   }
+  const auto create = [](const std::string& path) {
+    return os::UniqueFd(
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600));
+  };
+  run.stdout_ahead = create(state.stdout_file);
+  if (state.stderr_file != state.stdout_file) run.stderr_ahead = create(state.stderr_file);
+  if (run.stdout_ahead.valid() || run.stderr_ahead.valid()) ++steps_with_logs_ahead_;
 }
 
-// A step that settles without having run (skipped, aborted, not startable) leaves no log files
-// behind, as before they were created ahead: the ones made ahead are removed while empty.
-void DagRun::RemoveLogsCreatedAhead(std::uint32_t step) {
+// Closes the descriptors CreateLogsAhead opened for `step`. A step that settles without having
+// run (skipped, aborted, not startable) also removes those files while empty, so that it
+// leaves none behind, as before they were created ahead.
+void DagRun::ReleaseLogsAhead(std::uint32_t step, bool remove_empty) {
   StepRun& run = runs_[step];
   const StepState& state = info_.steps[step];
-  for (const auto& [flag, path] :
-       {std::pair{kStdoutCreated, &state.stdout_file}, {kStderrCreated, &state.stderr_file}}) {
-    std::error_code ec;
-    if ((run.logs_created_ahead & flag) != 0 && std::filesystem::file_size(*path, ec) == 0 && !ec) {
-      std::filesystem::remove(*path, ec);
+  if (!run.stdout_ahead.valid() && !run.stderr_ahead.valid()) return;
+  for (const auto& [file, path] : {std::pair{&run.stdout_ahead, &state.stdout_file},
+                                   std::pair{&run.stderr_ahead, &state.stderr_file}}) {
+    struct stat info;
+    if (remove_empty && file->valid() && ::fstat(file->get(), &info) == 0 && info.st_size == 0) {
+      ::unlink(path->c_str());
     }
+    file->Reset();
   }
-  run.logs_created_ahead = 0;
+  --steps_with_logs_ahead_;
 }
 
 void DagRun::NotifyStep(std::uint32_t step) {
@@ -528,8 +542,8 @@ bool DagRun::BeginAttempt(std::uint32_t step, std::string* error) {
   StepState& state = info_.steps[step];
   run.command_index = 0;
   run.timed_out = false;
-  run.stdout_start = FileSize(state.stdout_file);
-  run.stderr_start = FileSize(state.stderr_file);
+  run.stdout_start = LogSize(run.stdout_ahead, state.stdout_file);
+  run.stderr_start = LogSize(run.stderr_ahead, state.stderr_file);
   if (run.fan_out) {
     run.children_failed = 0;
     while (run.command_index < run.command.argvs.size() &&
@@ -566,9 +580,11 @@ bool DagRun::SpawnCommand(std::uint32_t step, std::size_t index, std::string* er
   StepState& state = info_.steps[step];
   process::SpawnSpec spec{run.command.argvs[index], &run.env, run.command.working_dir,
                           state.stdout_file, state.stderr_file};
+  spec.stdout_fd = run.stdout_ahead.get();
+  spec.stderr_fd = run.stderr_ahead.get();
   pid_t pid = process::Spawn(spec, error);
   if (pid < 0) return false;
-  run.logs_created_ahead = 0;
+  ReleaseLogsAhead(step, /*remove_empty=*/false);
   guard_.Watch(pid);
   run.pid = pid;
   state.pid = pid;
@@ -851,7 +867,7 @@ void DagRun::Settle(std::uint32_t step, Status status, std::string error) {
   if (!IsHandler(step) && !state.step->id.empty() && !state.step->output.empty()) {
     references_->SetOutput(state.step->id, outputs_[step]);
   }
-  if (run.logs_created_ahead != 0) RemoveLogsCreatedAhead(step);
+  ReleaseLogsAhead(step, /*remove_empty=*/true);
   // A settled step keeps only what observers and later steps read.
   run.vars.reset();
   run.env = process::Environment();

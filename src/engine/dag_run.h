@@ -22,6 +22,7 @@
 #include "engine/run_info.h"
 #include "engine/step_command.h"
 #include "eval/variables.h"
+#include "os/unique_fd.h"
 #include "process/group_guard.h"
 
 namespace weft::engine {
@@ -77,8 +78,7 @@ class DagRun {
  private:
   enum class Phase { kDelay, kInit, kSteps, kHandlers, kDone };
   enum class Halt { kNone, kStopped, kTimedOut };
-  static constexpr unsigned kStdoutCreated = 1;
-  static constexpr unsigned kStderrCreated = 2;
+  static constexpr std::size_t kStepsWithLogsAhead = 16;
   class StepReferences;  // ${id.stdout} and friends (dag_run.cc)
 
   // Engine-private progress of one step (or handler).
@@ -109,8 +109,9 @@ class DagRun {
     EventLoop::TimerId timeout_timer = 0;  // timeout_sec of the running attempt
     bool timed_out = false;
     bool output_matched = false;  // continue_on.output matched the failed step's output
-    // Which log files CreateLogsAhead made (kStdoutCreated, kStderrCreated); 0 once it spawns.
-    unsigned logs_created_ahead = 0;
+    // The log files CreateLogsAhead made for the step, open until its first spawn.
+    os::UniqueFd stdout_ahead;
+    os::UniqueFd stderr_ahead;
   };
 
   void Begin();
@@ -118,7 +119,7 @@ class DagRun {
   void StartSteps();
   void Dispatch();
   void CreateLogsAhead(std::uint32_t step);
-  void RemoveLogsCreatedAhead(std::uint32_t step);
+  void ReleaseLogsAhead(std::uint32_t step, bool remove_empty);
   void StartStep(std::uint32_t step);
   bool StepPreconditionsMet(std::uint32_t step);
   bool BuildCall(std::uint32_t step, std::string* error);
@@ -174,6 +175,7 @@ class DagRun {
   std::unordered_map<std::uint32_t, EventLoop::TimerId> waiting_;  // steps between attempts
   std::unordered_map<std::uint32_t, PriorStep> kept_;              // from an earlier attempt
   std::uint32_t settled_count_ = 0;                                // of the DAG's steps
+  std::size_t steps_with_logs_ahead_ = 0;  // steps holding descriptors from CreateLogsAhead
 
   Phase phase_ = Phase::kDelay;
   Halt halt_ = Halt::kNone;

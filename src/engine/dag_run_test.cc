@@ -371,6 +371,20 @@ TEST_F(DagRunTest, WideFanOutKeepsFileDescriptorsBounded) {
   EXPECT_LE(recorder_.max_fds, before + 4);
 }
 
+// While `root` runs, the engine creates the log files of the steps waiting only for it and holds
+// them open for the spawn, but for at most 16 steps at a time.
+TEST_F(DagRunTest, LogFilesCreatedAheadHoldFewDescriptors) {
+  int before = OpenFdCount();
+  AddStep("root", "true");
+  for (int i = 0; i < 100; ++i) AddStep("s" + std::to_string(i), "true", {0});
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_GT(recorder_.max_fds, before + 4);
+  EXPECT_LE(recorder_.max_fds, before + 4 + 2 * 16);
+  for (std::size_t step = 1; step <= 100; ++step) {
+    EXPECT_TRUE(std::filesystem::exists(State(step).stdout_file)) << step;
+  }
+}
+
 TEST_F(DagRunTest, LongFailingChainAbortsWithoutRecursion) {
   AddStep("head", "exit 1");
   for (std::uint32_t i = 1; i < 20000; ++i) AddStep("s" + std::to_string(i), "true", {i - 1});

@@ -112,17 +112,19 @@ pid_t Spawn(const SpawnSpec& spec, std::string* error) {
 
   constexpr int kLogFlags = O_WRONLY | O_CREAT | O_APPEND;
   posix_spawn_file_actions_addopen(sa.actions(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  if (!spec.stdout_path.empty()) {
-    posix_spawn_file_actions_addopen(sa.actions(), STDOUT_FILENO, spec.stdout_path.c_str(),
-                                     kLogFlags, 0600);
-  }
-  if (spec.stderr_path.empty() || spec.stderr_path == spec.stdout_path) {
-    if (!spec.stdout_path.empty()) {
-      posix_spawn_file_actions_adddup2(sa.actions(), STDOUT_FILENO, STDERR_FILENO);
+  const auto log = [&sa](int target, const std::string& path, int fd) {
+    if (fd >= 0) {
+      posix_spawn_file_actions_adddup2(sa.actions(), fd, target);
+    } else {
+      posix_spawn_file_actions_addopen(sa.actions(), target, path.c_str(), kLogFlags, 0600);
     }
+  };
+  const bool has_stdout = !spec.stdout_path.empty() || spec.stdout_fd >= 0;
+  if (has_stdout) log(STDOUT_FILENO, spec.stdout_path, spec.stdout_fd);
+  if (spec.stderr_path.empty() || spec.stderr_path == spec.stdout_path) {
+    if (has_stdout) posix_spawn_file_actions_adddup2(sa.actions(), STDOUT_FILENO, STDERR_FILENO);
   } else {
-    posix_spawn_file_actions_addopen(sa.actions(), STDERR_FILENO, spec.stderr_path.c_str(),
-                                     kLogFlags, 0600);
+    log(STDERR_FILENO, spec.stderr_path, spec.stderr_fd);
   }
   if (!spec.working_dir.empty()) {
     posix_spawn_file_actions_addchdir_np(sa.actions(), spec.working_dir.c_str());

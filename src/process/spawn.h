@@ -21,6 +21,10 @@ struct SpawnSpec {
   std::string working_dir;           // "" = inherit
   std::string stdout_path;           // appended to; created 0600
   std::string stderr_path;           // == stdout_path (or "") merges stderr into stdout
+  // Descriptors already open on those files (O_APPEND), used instead of opening the paths in
+  // the child; -1 = open the path. The caller keeps and closes them.
+  int stdout_fd = -1;
+  int stderr_fd = -1;
 };
 
 // Starts the child. Returns its pid (also its process group id), or -1 with *error set to a

@@ -1,5 +1,6 @@
 #include "process/spawn.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
@@ -70,6 +71,28 @@ TEST_F(SpawnTest, MergedOutputGoesToOneFileInOrder) {
   ASSERT_GT(pid, 0) << error;
   Wait(pid);
   EXPECT_EQ(ReadFile(spec.stdout_path), "one\ntwo\nthree\n");
+}
+
+TEST_F(SpawnTest, GivenDescriptorsAreUsedInsteadOfOpeningThePaths) {
+  const std::string out = (dir_ / "given.out").string();
+  const std::string err = (dir_ / "given.err").string();
+  const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  ASSERT_GE(out_fd, 0);
+  ASSERT_GE(err_fd, 0);
+  SpawnSpec spec = Sh("echo to-out; echo to-err >&2");
+  spec.stdout_fd = out_fd;
+  spec.stderr_fd = err_fd;
+  std::string error;
+  pid_t pid = Spawn(spec, &error);
+  close(out_fd);
+  close(err_fd);
+  ASSERT_GT(pid, 0) << error;
+  EXPECT_EQ(Wait(pid).exit_code, 0);
+  EXPECT_EQ(ReadFile(out), "to-out\n");
+  EXPECT_EQ(ReadFile(err), "to-err\n");
+  EXPECT_FALSE(std::filesystem::exists(spec.stdout_path));
+  EXPECT_FALSE(std::filesystem::exists(spec.stderr_path));
 }
 
 TEST_F(SpawnTest, ChildLeadsItsOwnProcessGroupAndHasNoBlockedSignals) {
