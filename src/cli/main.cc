@@ -1,7 +1,9 @@
 // weft's command line: parses arguments with CLI11 and dispatches to the verbs in commands.h.
 
+#include <fcntl.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -31,6 +33,11 @@ void AddLoadFlags(CLI::App* verb, weft::cli::LoadFlags* flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Every descriptor weft opens is then 3 or above, so none can be mistaken for a step's
+  // stdin, stdout or stderr when the step is started (process::Spawn).
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+    if (fcntl(fd, F_GETFD) == -1) open("/dev/null", O_RDWR);
+  }
   // Before any thread exists: the event loop reads these signals from a signalfd.
   weft::engine::EventLoop::BlockSignals();
   // spdlog's default logger writes to stdout, which carries `--json` and a child run's result.

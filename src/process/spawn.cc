@@ -1,8 +1,9 @@
 #include "process/spawn.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,25 +15,128 @@
 namespace weft::process {
 namespace {
 
-// RAII for the two posix_spawn attribute objects.
-class SpawnAttributes {
+// Signals whose disposition a child must reset to the default before exec: those not at the
+// default when first asked (ignored by whoever started weft, which exec would keep; caught by
+// a sanitizer runtime, whose handler must not run in the child) and SIGPIPE, which libcurl
+// ignores while it sends. Asking costs a system call per signal, so it is asked once: weft
+// itself sets no disposition.
+const sigset_t& SignalsToReset() {
+  static const sigset_t signals = [] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    for (int signo = 1; signo < NSIG; ++signo) {
+      struct sigaction action;
+      if (signo == SIGKILL || signo == SIGSTOP || sigaction(signo, nullptr, &action) != 0) {
+        continue;
+      }
+      if (action.sa_handler != SIG_DFL) sigaddset(&set, signo);
+    }
+    return set;
+  }();
+  return signals;
+}
+
+// What the child does between clone and exec, all prepared by the parent: the child shares the
+// parent's memory while the parent's other threads run on, so it makes system calls only (no
+// allocation, no lock) and reports a failure here before _exit(127).
+struct ChildPlan {
+  const char* program;
+  char* const* argv;
+  char* const* envp;
+  const char* working_dir;  // nullptr: stay
+  int stdout_fd;            // >= 0: dup2'd onto stdout; else stdout_path is opened (nullptr: keep)
+  const char* stdout_path;
+  int stderr_fd;  // likewise; merge_stderr: stderr is a copy of stdout
+  const char* stderr_path;
+  bool merge_stderr;
+  const sigset_t* reset;
+  int failed_errno = 0;
+  const char* failed_at = nullptr;
+};
+
+constexpr int kLogFlags = O_WRONLY | O_CREAT | O_APPEND;
+
+// Makes `target` refer to `fd`, or to `path` opened with `flags`. weft's own 0, 1 and 2 are
+// always open (main), so a descriptor handed in is never one of the targets still to be set.
+// Not instrumented by AddressSanitizer: the child runs on a stack of its own, which the
+// sanitizer's bookkeeping of the thread's stack does not know (a false report, or a warning
+// written into the step's log, would follow).
+[[gnu::no_sanitize_address]] bool Redirect(int target, int fd, const char* path, int flags) {
+  if (fd < 0) {
+    fd = open(path, flags, 0600);
+    if (fd < 0) return false;
+    if (fd == target) return true;
+    const bool moved = dup2(fd, target) == target;
+    close(fd);
+    return moved;
+  }
+  if (fd == target) return fcntl(fd, F_SETFD, 0) == 0;  // clear close-on-exec
+  return dup2(fd, target) == target;
+}
+
+[[gnu::no_sanitize_address]] int ChildMain(void* arg) {
+  auto* plan = static_cast<ChildPlan*>(arg);
+  const char* step = "setpgid";
+  bool ok = setpgid(0, 0) == 0;
+  if (ok && (plan->stdout_fd >= 0 || plan->stdout_path != nullptr)) {
+    step = "open stdout log";
+    ok = Redirect(STDOUT_FILENO, plan->stdout_fd, plan->stdout_path, kLogFlags);
+  }
+  if (ok && plan->merge_stderr) {
+    step = "open stderr log";
+    ok = dup2(STDOUT_FILENO, STDERR_FILENO) == STDERR_FILENO;
+  } else if (ok && (plan->stderr_fd >= 0 || plan->stderr_path != nullptr)) {
+    step = "open stderr log";
+    ok = Redirect(STDERR_FILENO, plan->stderr_fd, plan->stderr_path, kLogFlags);
+  }
+  if (ok) {
+    step = "open /dev/null";
+    ok = Redirect(STDIN_FILENO, -1, "/dev/null", O_RDONLY);
+  }
+  if (ok && plan->working_dir != nullptr) {
+    step = "chdir";
+    ok = chdir(plan->working_dir) == 0;
+  }
+  if (ok) {
+    struct sigaction defaults {};
+    defaults.sa_handler = SIG_DFL;
+    for (int signo = 1; signo < NSIG; ++signo) {
+      if (sigismember(plan->reset, signo) == 1) sigaction(signo, &defaults, nullptr);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    step = "exec";
+    execve(plan->program, plan->argv, plan->envp);
+  }
+  plan->failed_errno = errno;
+  plan->failed_at = step;
+  _exit(127);
+}
+
+// The child's stack, one per spawning thread (the engine's; command substitution may spawn from
+// another), mapped once: mapping and unmapping one per spawn cost two system calls and a TLB
+// shootdown across weft's threads.
+class ChildStack {
  public:
-  SpawnAttributes() {
-    posix_spawnattr_init(&attr_);
-    posix_spawn_file_actions_init(&actions_);
+  static constexpr std::size_t kSize = 64 * 1024;
+  ~ChildStack() {
+    if (base_ != nullptr) munmap(base_, kSize);
   }
-  ~SpawnAttributes() {
-    posix_spawnattr_destroy(&attr_);
-    posix_spawn_file_actions_destroy(&actions_);
+  // The top of the stack, nullptr when it cannot be mapped.
+  void* top() {
+    if (base_ == nullptr) {
+      void* base = mmap(nullptr, kSize, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+      if (base == MAP_FAILED) return nullptr;
+      base_ = static_cast<char*>(base);
+    }
+    return base_ + kSize;
   }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-  posix_spawnattr_t* attr() { return &attr_; }
-  posix_spawn_file_actions_t* actions() { return &actions_; }
 
  private:
-  posix_spawnattr_t attr_;
-  posix_spawn_file_actions_t actions_;
+  char* base_ = nullptr;
 };
 
 std::vector<char*> Pointers(const std::vector<std::string>& strings) {
@@ -95,51 +199,50 @@ pid_t Spawn(const SpawnSpec& spec, std::string* error) {
     *error = "command not found: " + spec.argv[0];
     return -1;
   }
-  SpawnAttributes sa;
-  // weft blocks SIGCHLD/SIGINT/SIGTERM to read them from a signalfd; children must start with
-  // no blocked signals and default dispositions.
-  sigset_t empty;
-  sigemptyset(&empty);
-  sigset_t defaults;
-  sigfillset(&defaults);
-  sigdelset(&defaults, SIGKILL);
-  sigdelset(&defaults, SIGSTOP);
-  posix_spawnattr_setsigmask(sa.attr(), &empty);
-  posix_spawnattr_setsigdefault(sa.attr(), &defaults);
-  posix_spawnattr_setpgroup(sa.attr(), 0);
-  posix_spawnattr_setflags(sa.attr(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                          POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
-
-  constexpr int kLogFlags = O_WRONLY | O_CREAT | O_APPEND;
-  posix_spawn_file_actions_addopen(sa.actions(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  const auto log = [&sa](int target, const std::string& path, int fd) {
-    if (fd >= 0) {
-      posix_spawn_file_actions_adddup2(sa.actions(), fd, target);
-    } else {
-      posix_spawn_file_actions_addopen(sa.actions(), target, path.c_str(), kLogFlags, 0600);
-    }
-  };
-  const bool has_stdout = !spec.stdout_path.empty() || spec.stdout_fd >= 0;
-  if (has_stdout) log(STDOUT_FILENO, spec.stdout_path, spec.stdout_fd);
-  if (spec.stderr_path.empty() || spec.stderr_path == spec.stdout_path) {
-    if (has_stdout) posix_spawn_file_actions_adddup2(sa.actions(), STDOUT_FILENO, STDERR_FILENO);
-  } else {
-    log(STDERR_FILENO, spec.stderr_path, spec.stderr_fd);
-  }
-  if (!spec.working_dir.empty()) {
-    posix_spawn_file_actions_addchdir_np(sa.actions(), spec.working_dir.c_str());
-  }
-
   std::vector<char*> argv = Pointers(spec.argv);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, program.c_str(), sa.actions(), sa.attr(), argv.data(), env.envp());
-  if (rc != 0) {
+  const bool has_stdout = !spec.stdout_path.empty() || spec.stdout_fd >= 0;
+  const bool merge = spec.stderr_path.empty() || spec.stderr_path == spec.stdout_path;
+  ChildPlan plan{
+      .program = program.c_str(),
+      .argv = argv.data(),
+      .envp = env.envp(),
+      .working_dir = spec.working_dir.empty() ? nullptr : spec.working_dir.c_str(),
+      .stdout_fd = spec.stdout_fd,
+      .stdout_path = spec.stdout_path.empty() ? nullptr : spec.stdout_path.c_str(),
+      .stderr_fd = merge ? -1 : spec.stderr_fd,
+      .stderr_path = merge ? nullptr : spec.stderr_path.c_str(),
+      .merge_stderr = merge && has_stdout,
+      .reset = &SignalsToReset(),
+  };
+  thread_local ChildStack stack;
+  void* top = stack.top();
+  if (top == nullptr) {
+    *error = "cannot start " + spec.argv[0] + ": no memory for the child's stack";
+    return -1;
+  }
+  // The child starts with every signal blocked, so that none is handled on the parent's memory
+  // before it has reset the dispositions; it unblocks them just before exec. CLONE_VFORK: the
+  // parent goes on once the child has exec'd or exited, and so sees the plan's failure fields.
+  sigset_t all;
+  sigfillset(&all);
+  sigset_t old;
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  const pid_t pid = clone(ChildMain, top, CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+  const int clone_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) {
+    *error = "cannot start " + spec.argv[0] + ": " + std::strerror(clone_errno);
+    return -1;
+  }
+  if (plan.failed_at != nullptr) {
+    waitpid(pid, nullptr, 0);  // it has exited already: only reap it
     *error = "cannot start " + spec.argv[0];
-    if (!spec.working_dir.empty() && rc == ENOENT && access(spec.working_dir.c_str(), X_OK) != 0) {
+    if (std::strcmp(plan.failed_at, "chdir") == 0) {
       *error += ": working directory " + spec.working_dir + " is not accessible";
-    } else {
-      *error += std::string(": ") + std::strerror(rc);
+    } else if (std::strcmp(plan.failed_at, "exec") != 0) {
+      *error += std::string(": ") + plan.failed_at;
     }
+    *error += std::string(": ") + std::strerror(plan.failed_errno);
     return -1;
   }
   return pid;

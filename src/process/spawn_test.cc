@@ -111,6 +111,20 @@ TEST_F(SpawnTest, ChildLeadsItsOwnProcessGroupAndHasNoBlockedSignals) {
   EXPECT_NE(out.find("SigBlk:\t0000000000000000"), std::string::npos) << out;
 }
 
+// exec keeps an ignored signal ignored; libcurl ignores SIGPIPE while it sends.
+TEST_F(SpawnTest, ChildStartsWithNoIgnoredSignalEvenWhenTheParentIgnoresSigpipe) {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction old {};
+  ASSERT_EQ(sigaction(SIGPIPE, &ignore, &old), 0);
+  std::string error;
+  pid_t pid = Spawn(Sh("grep SigIgn /proc/self/status"), &error);
+  sigaction(SIGPIPE, &old, nullptr);
+  ASSERT_GT(pid, 0) << error;
+  Wait(pid);
+  EXPECT_EQ(ReadFile((dir_ / "out").string()), "SigIgn:\t0000000000000000\n");
+}
+
 TEST_F(SpawnTest, SignalGroupReachesGrandchildren) {
   std::string error;
   pid_t pid = Spawn(Sh("sleep 300 & echo $! > pidfile; wait"), &error);

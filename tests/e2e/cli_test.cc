@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -143,6 +144,23 @@ TEST(CliTest, UnknownVerbIsExitTwo) {
 // main, by every weft process, nested runs included. gRPC, protobuf and abseil are linked in
 // statically; OpenSSL too; libcurl and its ~30 dependencies are opened only when an HTTP export
 // needs them.
+// Started with stdin, stdout and stderr closed, weft still gives a step /dev/null for stdin and
+// its own log files: no descriptor weft opens can be taken for one of the three.
+TEST(CliTest, StepsGetTheirOwnStreamsWhenWeftsAreClosed) {
+  WeftHome home;
+  const std::string dag =
+      home.WriteFile("closed.yaml",
+                     "steps:\n  - name: streams\n    command: sh -c 'cat; echo out; echo err >&2'\n"
+                     "  - name: next\n    command: echo next\n    depends: [streams]\n");
+  const std::string command =
+      "WEFT_HOME=" + home.path() + " " + WEFT_BIN_PATH + " start " + dag + " <&- >&- 2>&-";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  const nlohmann::json run = StatusJson(home, "closed");
+  EXPECT_EQ(ReadFile(StepNamed(run, "streams")["stdout_file"]), "out\n");
+  EXPECT_EQ(ReadFile(StepNamed(run, "streams")["stderr_file"]), "err\n");
+  EXPECT_EQ(ReadFile(StepNamed(run, "next")["stdout_file"]), "next\n");
+}
+
 TEST(CliTest, TheBinaryLoadsNoExporterLibraryAtStartUp) {
   std::string command = std::string("readelf -d ") + WEFT_BIN_PATH;
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
