@@ -4,10 +4,12 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -15,24 +17,39 @@
 namespace weft::process {
 namespace {
 
+// A set of signals 1 to 64 as a bit mask. Not a sigset_t: glibc's sigaddset and sigaction refuse
+// the signals it reserves for itself (32 and 33), which are still inherited like any other.
+using SignalMask = std::uint64_t;
+
+constexpr SignalMask Bit(int signo) { return SignalMask{1} << (signo - 1); }
+
+// The kernel's own sigaction layout with every field zero: handler SIG_DFL, no flags, no mask.
+struct KernelSigaction {
+  unsigned long fields[4] = {};
+};
+
+// Sets or asks a disposition through the system call itself, which glibc's wrapper does not
+// allow for its reserved signals. Async-signal-safe: the child calls it between clone and exec.
+int RawSigaction(int signo, const KernelSigaction* action, KernelSigaction* old) {
+  return static_cast<int>(syscall(SYS_rt_sigaction, signo, action, old, sizeof(SignalMask)));
+}
+
 // Signals whose disposition a child must reset to the default before exec: those not at the
 // default when first asked (ignored by whoever started weft, which exec would keep; caught by
-// a sanitizer runtime, whose handler must not run in the child) and SIGPIPE, which libcurl
-// ignores while it sends. Asking costs a system call per signal, so it is asked once: weft
-// itself sets no disposition.
-const sigset_t& SignalsToReset() {
-  static const sigset_t signals = [] {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
+// a sanitizer runtime, whose handler must not run in the child); SIGPIPE, which libcurl
+// ignores while it sends; and glibc's reserved signals, which it may take over at any time.
+// Asking costs a system call per signal, so it is asked once: weft itself sets no disposition.
+SignalMask SignalsToReset() {
+  static const SignalMask signals = [] {
+    SignalMask mask = Bit(SIGPIPE);
     for (int signo = 1; signo < NSIG; ++signo) {
-      struct sigaction action;
-      if (signo == SIGKILL || signo == SIGSTOP || sigaction(signo, nullptr, &action) != 0) {
+      KernelSigaction action;
+      if (signo == SIGKILL || signo == SIGSTOP || RawSigaction(signo, nullptr, &action) != 0) {
         continue;
       }
-      if (action.sa_handler != SIG_DFL) sigaddset(&set, signo);
+      if (action.fields[0] != 0 || (signo >= 32 && signo < SIGRTMIN)) mask |= Bit(signo);
     }
-    return set;
+    return mask;
   }();
   return signals;
 }
@@ -50,7 +67,7 @@ struct ChildPlan {
   int stderr_fd;  // likewise; merge_stderr: stderr is a copy of stdout
   const char* stderr_path;
   bool merge_stderr;
-  const sigset_t* reset;
+  SignalMask reset;
   int failed_errno = 0;
   const char* failed_at = nullptr;
 };
@@ -99,10 +116,9 @@ constexpr int kLogFlags = O_WRONLY | O_CREAT | O_APPEND;
     ok = chdir(plan->working_dir) == 0;
   }
   if (ok) {
-    struct sigaction defaults {};
-    defaults.sa_handler = SIG_DFL;
+    const KernelSigaction defaults;
     for (int signo = 1; signo < NSIG; ++signo) {
-      if (sigismember(plan->reset, signo) == 1) sigaction(signo, &defaults, nullptr);
+      if ((plan->reset & Bit(signo)) != 0) RawSigaction(signo, &defaults, nullptr);
     }
     sigset_t none;
     sigemptyset(&none);
@@ -212,7 +228,7 @@ pid_t Spawn(const SpawnSpec& spec, std::string* error) {
       .stderr_fd = merge ? -1 : spec.stderr_fd,
       .stderr_path = merge ? nullptr : spec.stderr_path.c_str(),
       .merge_stderr = merge && has_stdout,
-      .reset = &SignalsToReset(),
+      .reset = SignalsToReset(),
   };
   thread_local ChildStack stack;
   void* top = stack.top();
