@@ -54,7 +54,8 @@ class GrpcTransport final : public Transport {
       in_flight_ = &context;
     }
     collector::ExportTraceServiceResponse response;
-    grpc::Status status = stub_->Export(&context, EncodeRequest(batch), &response);
+    google::protobuf::Arena arena;
+    grpc::Status status = stub_->Export(&context, *EncodeRequest(batch, &arena), &response);
     {
       std::lock_guard lock(mutex_);
       in_flight_ = nullptr;

@@ -75,9 +75,9 @@ bool DecodeId(const std::string& in, std::array<std::uint8_t, N>* out) {
 
 }  // namespace
 
-ExportTraceServiceRequest EncodeRequest(const ExportBatch& batch) {
-  ExportTraceServiceRequest request;
-  tracepb::ResourceSpans* resource_spans = request.add_resource_spans();
+ExportTraceServiceRequest* EncodeRequest(const ExportBatch& batch, google::protobuf::Arena* arena) {
+  auto* request = google::protobuf::Arena::CreateMessage<ExportTraceServiceRequest>(arena);
+  tracepb::ResourceSpans* resource_spans = request->add_resource_spans();
   EncodeAttributes(batch.resource, resource_spans->mutable_resource()->mutable_attributes());
   tracepb::ScopeSpans* scope_spans = resource_spans->add_scope_spans();
   scope_spans->mutable_scope()->set_name(batch.scope_name);
@@ -112,7 +112,8 @@ ExportTraceServiceRequest EncodeRequest(const ExportBatch& batch) {
 }
 
 std::string SerializeRequest(const ExportBatch& batch) {
-  return EncodeRequest(batch).SerializeAsString();
+  google::protobuf::Arena arena;
+  return EncodeRequest(batch, &arena)->SerializeAsString();
 }
 
 std::optional<ExportBatch> ParseRequest(std::string_view bytes) {

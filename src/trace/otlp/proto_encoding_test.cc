@@ -11,7 +11,8 @@ using testing::SampleBatch;
 
 TEST(OtlpProtoEncodingTest, EncodesResourceScopeAndEverySpanField) {
   ExportBatch batch = SampleBatch(2);
-  ExportTraceServiceRequest request = EncodeRequest(batch);
+  google::protobuf::Arena arena;
+  const ExportTraceServiceRequest& request = *EncodeRequest(batch, &arena);
   ASSERT_EQ(request.resource_spans_size(), 1);
   const auto& rs = request.resource_spans(0);
   ASSERT_EQ(rs.resource().attributes_size(), 2);
@@ -59,7 +60,9 @@ TEST(OtlpProtoEncodingTest, UnsetStatusIsLeftOut) {
   ExportBatch batch = SampleBatch(1);
   batch.spans[0].status = StatusCode::kUnset;
   batch.spans[0].status_message.clear();
-  EXPECT_FALSE(EncodeRequest(batch).resource_spans(0).scope_spans(0).spans(0).has_status());
+  google::protobuf::Arena arena;
+  EXPECT_FALSE(
+      EncodeRequest(batch, &arena)->resource_spans(0).scope_spans(0).spans(0).has_status());
 }
 
 TEST(OtlpProtoEncodingTest, ParseRequestInvertsSerializeRequest) {
@@ -96,11 +99,12 @@ TEST(OtlpProtoEncodingTest, ParseRequestRejectsWhatWeftNeverWrites) {
   EXPECT_EQ(ParseRequest(std::string("\xff\xff\xff\xff", 4)), std::nullopt);
   EXPECT_EQ(ParseRequest(""), std::nullopt);  // no resource at all
 
-  ExportTraceServiceRequest two_resources = EncodeRequest(SampleBatch(1));
+  google::protobuf::Arena arena;
+  ExportTraceServiceRequest& two_resources = *EncodeRequest(SampleBatch(1), &arena);
   *two_resources.add_resource_spans() = two_resources.resource_spans(0);
   EXPECT_EQ(ParseRequest(two_resources.SerializeAsString()), std::nullopt);
 
-  ExportTraceServiceRequest short_id = EncodeRequest(SampleBatch(1));
+  ExportTraceServiceRequest& short_id = *EncodeRequest(SampleBatch(1), &arena);
   short_id.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_span_id("abc");
   EXPECT_EQ(ParseRequest(short_id.SerializeAsString()), std::nullopt);
 }
