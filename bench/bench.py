@@ -218,7 +218,7 @@ class Receiver:
         self.log = open(work / "receiver.log", "wb")
         self.process = subprocess.Popen(
             ["node", str(REPO / "tests/otlp-receiver/receiver.js"), "--out", str(self.out),
-             "--port-file", str(port_file)],
+             "--port-file", str(port_file), "--record", "counts"],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while not port_file.exists():
@@ -228,8 +228,16 @@ class Receiver:
             time.sleep(0.05)
         self.grpc_port = json.loads(port_file.read_text())["grpc"]
 
-    def received_bytes(self):
-        return self.out.stat().st_size if self.out.exists() else 0
+    def spans_since(self, offset):
+        """The spans received in the requests recorded after byte `offset` of the out file, and
+        the file's size now."""
+        if not self.out.exists():
+            return 0, 0
+        with open(self.out, "rb") as lines:
+            lines.seek(offset)
+            text = lines.read()
+        spans = sum(json.loads(line)["spanCount"] for line in text.splitlines() if line.strip())
+        return spans, offset + len(text)
 
     def stop(self):
         if self.process.poll() is None:
@@ -238,20 +246,23 @@ class Receiver:
         self.log.close()
 
 
-class ReceiverGrew:
-    """The check of a traced run: the receiver got a request during the run."""
+class ReceiverGotSpans:
+    """The check of a traced run: the receiver got every span of the run, once (the DAG's and
+    one per step)."""
 
-    def __init__(self, receiver):
+    def __init__(self, receiver, expected):
         self.receiver = receiver
-        self.before = 0
+        self.expected = expected
+        self.offset = 0
 
     def mark(self):
-        self.before = self.receiver.received_bytes()
+        self.offset = self.receiver.spans_since(0)[1]
 
     def __call__(self):
-        if self.receiver.received_bytes() > self.before:
+        got, _ = self.receiver.spans_since(self.offset)
+        if got == self.expected:
             return None
-        return "the OTLP receiver got no spans from this run"
+        return f"the OTLP receiver got {got} spans from this run, not {self.expected}"
 
 
 def step_failure(failure):
@@ -302,7 +313,8 @@ class Bench:
         env = dict(self.env, WEFT_HOME=str(home))
         received = None
         if tracing == "on":
-            received = ReceiverGrew(self.live_receiver())
+            spans = len(shapes.steps(shapes.parse(shape_name))) + 1
+            received = ReceiverGotSpans(self.live_receiver(), spans)
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{received.receiver.grpc_port}"
         elif tracing == "down":
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{unused_port()}"

@@ -151,6 +151,38 @@ class ReportTest(unittest.TestCase):
         self.assertTrue(self.path.read_text().startswith("# Benchmarks\n"))
 
 
+class ReceiverCheckTest(unittest.TestCase):
+    """A traced run counts only the spans recorded after its mark, and wants each exactly once."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+        self.receiver = object.__new__(bench.Receiver)  # its out file alone, no Node process
+        self.receiver.out = pathlib.Path(self.dir.name) / "receiver.jsonl"
+
+    def append(self, *counts):
+        with open(self.receiver.out, "a") as out:
+            for count in counts:
+                out.write(f'{{"request": 1, "answer": "ok", "spanCount": {count}}}\n')
+
+    def test_spans_before_the_mark_do_not_count(self):
+        check = bench.ReceiverGotSpans(self.receiver, 5)
+        check.mark()  # no file yet
+        self.append(5)
+        check.mark()
+        self.assertEqual(check(), "the OTLP receiver got 0 spans from this run, not 5")
+        self.append(3, 2)
+        self.assertIsNone(check())
+
+    def test_missing_and_duplicated_spans_fail(self):
+        check = bench.ReceiverGotSpans(self.receiver, 5)
+        check.mark()
+        self.append(4)
+        self.assertEqual(check(), "the OTLP receiver got 4 spans from this run, not 5")
+        self.append(2)
+        self.assertEqual(check(), "the OTLP receiver got 6 spans from this run, not 5")
+
+
 @unittest.skipUnless(FLOOR, "set WEFT_BENCH_FLOOR to the floor binary (CTest does)")
 class MeasureTest(unittest.TestCase):
 

@@ -11,9 +11,13 @@
 //   --retry-after S   Retry-After seconds (HTTP) / RetryInfo delay (gRPC)
 //   --delay-ms N      how long `slow` waits before answering
 //   --rejected N --message TEXT   what `partial` answers
+//   --record spans|counts   what a line holds (default spans); counts: the number of spans in
+//                     place of the spans, for benchmarks, where the receiver shares the cores
+//                     with the run it measures and turning every span into JSON is most of its work
 // Once listening it writes {"grpc": port, "http": port} to the port file (temp file + rename).
 // Each request becomes one line of the out file, written before the answer is sent:
-//   {"request", "transport", "answer", "headers", "resourceSpans": [...]}
+//   {"request", "transport", "answer", "headers", "resourceSpans": [...]}   (--record spans)
+//   {"request", "transport", "answer", "headers", "spanCount": N}           (--record counts)
 
 const fs = require('fs');
 const http = require('http');
@@ -30,13 +34,13 @@ const collector = generated.opentelemetry.proto.collector.trace.v1;
 function parseArgs(argv) {
   const args = {
     grpcPort: 0, httpPort: 0, tls: 'none', fault: 'none', faultCount: Infinity,
-    retryAfter: 1, delayMs: 0, rejected: 0, message: '',
+    retryAfter: 1, delayMs: 0, rejected: 0, message: '', record: 'spans',
   };
   const names = {
     '--out': 'out', '--port-file': 'portFile', '--grpc-port': 'grpcPort', '--http-port': 'httpPort',
     '--tls': 'tls', '--certs': 'certs', '--fault': 'fault', '--fault-count': 'faultCount',
     '--retry-after': 'retryAfter', '--delay-ms': 'delayMs', '--rejected': 'rejected',
-    '--message': 'message',
+    '--message': 'message', '--record': 'record',
   };
   for (let i = 2; i < argv.length; i += 2) {
     const key = names[argv[i]];
@@ -45,6 +49,7 @@ function parseArgs(argv) {
     args[key] = numeric.includes(key) ? Number(argv[i + 1]) : argv[i + 1];
   }
   if (!args.out || !args.portFile) throw new Error('--out and --port-file are required');
+  if (!['spans', 'counts'].includes(args.record)) throw new Error(`bad --record ${args.record}`);
   return args;
 }
 
@@ -110,9 +115,22 @@ function decodeRequest(request) {
   }));
 }
 
+function spanCount(request) {
+  let count = 0;
+  for (const rs of (request && request.resourceSpans) || []) {
+    for (const ss of rs.scopeSpans || []) count += (ss.spans || []).length;
+  }
+  return count;
+}
+
 function record(transport, answer, headers, request) {
   requestCount += 1;
-  const line = { request: requestCount, transport, answer, headers, resourceSpans: request ? decodeRequest(request) : [] };
+  const line = { request: requestCount, transport, answer, headers };
+  if (args.record === 'counts') {
+    line.spanCount = spanCount(request);
+  } else {
+    line.resourceSpans = request ? decodeRequest(request) : [];
+  }
   fs.appendFileSync(args.out, JSON.stringify(line) + '\n');
 }
 
