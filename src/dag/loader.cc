@@ -7,8 +7,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <optional>
+#include <sstream>
 #include <unordered_set>
 #include <utility>
 
@@ -55,7 +55,9 @@ std::optional<std::string> ReadFile(const std::string& path, std::string_view wh
     return std::nullopt;
   }
   std::ifstream input(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(input)), std::istreambuf_iterator<char>());
+  std::ostringstream contents;  // in blocks: a character at a time cost ~17 instructions a byte
+  if (input) contents << input.rdbuf();
+  std::string text = std::move(contents).str();
   if (!input && !input.eof()) {
     log.Error({}, "", "cannot read " + std::string(what) + ": " + std::strerror(errno),
               "check the file's permissions");
