@@ -7,12 +7,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <system_error>
+#include <thread>
 
 #include "os/unique_fd.h"
 
@@ -146,20 +149,43 @@ std::string PrepareDatabaseFile(const std::filesystem::path& home) {
   return path;
 }
 
-// Takes an exclusive flock on the weft home, held until the returned descriptor closes. It
-// serializes the set-up of a connection (the switch to WAL and the schema migration) between
-// processes: two connections switching a new file to WAL at once make SQLite answer
+// Takes an exclusive flock on `home`/weft.lock (0600), held until the returned descriptor
+// closes. It serializes the set-up of a connection (the switch to WAL and the schema migration)
+// between processes: two connections switching a new file to WAL at once make SQLite answer
 // SQLITE_BUSY at once instead of calling the busy handler (waiting could deadlock them), so the
-// busy timeout alone cannot cover stores opened at the same moment.
-os::UniqueFd LockHomeForSetUp(const std::filesystem::path& home) {
-  os::UniqueFd lock(::open(home.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  int result = lock.valid() ? ::flock(lock.get(), LOCK_EX) : -1;
-  while (result != 0 && errno == EINTR) result = ::flock(lock.get(), LOCK_EX);
-  if (result != 0) {
-    throw StoreError(
-        fmt::format("cannot lock weft home {}: {}; set WEFT_HOME to a directory "
-                    "on a local disk that you can read",
-                    home.string(), std::strerror(errno)));
+// busy timeout alone cannot cover stores opened at the same moment. A file of its own, opened
+// for writing: flock on NFS is a byte-range lock, which wants both, and must not meet SQLite's
+// own locks on weft.db. Waits at most `timeout` (a stopped weft may hold it), polling: a
+// blocking flock cannot be given a deadline. Where the file system has no locks at all, the
+// set-up goes on unlocked, as it did before the lock existed.
+os::UniqueFd LockHomeForSetUp(const std::filesystem::path& home,
+                              std::chrono::milliseconds timeout) {
+  const std::string path = (home / "weft.lock").string();
+  os::UniqueFd lock(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock.valid()) {
+    const int error = errno;
+    throw StoreError(fmt::format("cannot open {}: {}; check the permissions of the weft home", path,
+                                 std::strerror(error)));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::microseconds(200);
+  while (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    if (error == ENOLCK || error == EOPNOTSUPP || error == ENOSYS) return os::UniqueFd();
+    if (error != EWOULDBLOCK && error != EINTR) {
+      throw StoreError(
+          fmt::format("cannot lock {}: {}; set WEFT_HOME to a directory on a "
+                      "local disk",
+                      path, std::strerror(error)));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw StoreError(
+          fmt::format("{} is still locked after {} ms: another weft is opening the "
+                      "run store and does not finish (stopped?); resume or end it",
+                      path, timeout.count()));
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(20'000));
   }
   return lock;
 }
@@ -353,7 +379,7 @@ RunStore::RunStore(const std::filesystem::path& home, Options options)
   // The busy timeout comes first: every later statement, the switch to WAL included, may meet
   // another process opening the same file.
   sqlite3_busy_timeout(db_.handle(), static_cast<int>(options.busy_timeout.count()));
-  const os::UniqueFd set_up_lock = LockHomeForSetUp(home);
+  const os::UniqueFd set_up_lock = LockHomeForSetUp(home, options.busy_timeout);
   {
     Statement journal_mode(db_, "PRAGMA journal_mode = WAL");
     StatementUse use(journal_mode);

@@ -1,7 +1,9 @@
 #include "store/run_store.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -106,6 +108,7 @@ TEST_F(RunStoreTest, CreatesPrivateHomeAndDatabaseFiles) {
   EXPECT_EQ(store.path(), (nested / "weft.db").string());
   EXPECT_EQ(Mode(nested), 0700u);
   EXPECT_EQ(Mode(nested / "weft.db"), 0600u);
+  EXPECT_EQ(Mode(nested / "weft.lock"), 0600u);
   // The WAL and its index exist while a connection is open; they must be private too.
   EXPECT_EQ(Mode(nested / "weft.db-wal"), 0600u);
   EXPECT_EQ(Mode(nested / "weft.db-shm"), 0600u);
@@ -134,6 +137,22 @@ TEST_F(RunStoreTest, HomeThatCannotBeCreatedIsAClearError) {
       ThrowsMessage<StoreError>(AllOf(HasSubstr("/proc/weft-home"), HasSubstr("WEFT_HOME"))));
   EXPECT_THAT([&] { RunStore store("/proc/weft/home"); },
               ThrowsMessage<StoreError>(AllOf(HasSubstr("/proc/weft"), HasSubstr("WEFT_HOME"))));
+}
+
+// The set-up lock is held for milliseconds; one held by a stopped weft must not hang the
+// others, nor may the store open half set up.
+TEST_F(RunStoreTest, ASetUpLockHeldElsewhereFailsClearlyAfterTheBusyTimeout) {
+  { RunStore store(home()); }
+  const std::string lock_path = (home() / "weft.lock").string();
+  const int held = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::flock(held, LOCK_EX), 0);  // another open file description: flock excludes it
+  EXPECT_THAT([&] { RunStore store(home(), {.busy_timeout = std::chrono::milliseconds(30)}); },
+              ThrowsMessage<StoreError>(AllOf(HasSubstr(lock_path), HasSubstr("still locked"))));
+  ::close(held);
+  RunStore store(home(), {.busy_timeout = std::chrono::milliseconds(30)});
+  store.StartRun(MakeRun("d", "r1", 1), {});
+  EXPECT_TRUE(store.FindRun({"d", "r1"}).has_value());
 }
 
 TEST_F(RunStoreTest, SchemaIsCreatedVersionedAndInWalMode) {
