@@ -516,6 +516,7 @@ bool DagRun::BuildCall(std::uint32_t step, std::string* error) {
   }
   run.command = {};
   run.command.working_dir = settings_.working_dir;
+  SetLogCopies(spec, *run.vars, run.command.working_dir, &run.command);
   run.fan_out = spec.call->parallel.has_value();
   std::vector<std::string> items = {""};
   if (run.fan_out) {
@@ -554,7 +555,13 @@ bool DagRun::BeginAttempt(std::uint32_t step, std::string* error) {
     }
     if (run.children_running == 0) {
       if (!error->empty()) return false;
-      // No items: nothing to run, nothing failed.
+      // No items: nothing to run, nothing failed. The step still leaves its (empty) logs, like
+      // any step that succeeded, whether or not they were created ahead: later steps may read
+      // ${id.stdout}, and `stdout:` copies them.
+      ReleaseLogsAhead(step, /*remove_empty=*/false);
+      for (const std::string* path : {&state.stdout_file, &state.stderr_file}) {
+        os::UniqueFd(::open(path->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+      }
       CompleteStep(step, {});
       return true;
     }

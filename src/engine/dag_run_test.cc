@@ -736,6 +736,29 @@ TEST_F(DagRunTest, ParallelCallWithNoItemsSucceeds) {
   EXPECT_EQ(run_->info().outputs.at(0).second, "[]");
 }
 
+// A fan-out over no items leaves empty logs and their `stdout:` copies, whether its logs were
+// created ahead (the second one, waiting only for `first` while it runs) or not (the first).
+TEST_F(DagRunTest, ParallelCallWithNoItemsLeavesEmptyLogsAndCopies) {
+  AddStep("first", "true");
+  for (std::uint32_t i = 1; i <= 2; ++i) {
+    dag::Step& s = AddCall("fan" + std::to_string(i), "child");
+    Fill(s.call).parallel = dag::SubDagCall::Parallel{};
+    Fill(s.call).parallel->items_variable = "${EMPTY}";
+    s.env = {{"EMPTY", "[]", {}}};
+    s.stdout_file = (dir_ / ("copy" + std::to_string(i))).string();
+    if (i == 2) s.depends_on = {0};
+  }
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  for (std::uint32_t i = 1; i <= 2; ++i) {
+    EXPECT_EQ(State(i).status, Status::kSucceeded) << State(i).error;
+    EXPECT_TRUE(std::filesystem::exists(State(i).stdout_file)) << i;
+    EXPECT_TRUE(std::filesystem::exists(State(i).stderr_file)) << i;
+    const std::filesystem::path copy = dir_ / ("copy" + std::to_string(i));
+    EXPECT_TRUE(std::filesystem::exists(copy)) << i;
+    EXPECT_EQ(ReadFile(copy.string()), "") << i;
+  }
+}
+
 TEST_F(DagRunTest, CallStepWithoutALauncherFailsClearly) {
   sub_dag_ = nullptr;
   AddCall("sub", "child");

@@ -60,6 +60,17 @@ std::vector<std::string> SplitWords(const std::string& text) {
   return words;
 }
 
+void SetLogCopies(const dag::Step& step, const eval::Variables& vars,
+                  const std::string& working_dir, StepCommand* out) {
+  auto in_working_dir = [&](const std::string& path) {
+    if (path.empty()) return std::string();
+    std::filesystem::path p(eval::Expand(path, vars));
+    return (p.is_relative() ? working_dir / p : p).lexically_normal().string();
+  };
+  out->stdout_copy = in_working_dir(step.stdout_file);
+  out->stderr_copy = in_working_dir(step.stderr_file);
+}
+
 bool BuildStepCommand(const dag::Dag& dag, const dag::Step& step, const eval::Variables& vars,
                       const StepCommandContext& context, StepCommand* out, std::string* error) {
   std::string working_dir =
@@ -73,13 +84,7 @@ bool BuildStepCommand(const dag::Dag& dag, const dag::Step& step, const eval::Va
     return false;
   }
   out->working_dir = dir.lexically_normal().string();
-  auto in_working_dir = [&](const std::string& path) {
-    if (path.empty()) return std::string();
-    std::filesystem::path p(eval::Expand(path, vars));
-    return (p.is_relative() ? dir / p : p).lexically_normal().string();
-  };
-  out->stdout_copy = in_working_dir(step.stdout_file);
-  out->stderr_copy = in_working_dir(step.stderr_file);
+  SetLogCopies(step, vars, out->working_dir, out);
 
   const std::string& chosen = !step.shell.empty() ? step.shell : dag.shell;
   std::vector<std::string> shell = SplitWords(eval::Expand(chosen, vars));

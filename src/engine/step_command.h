@@ -33,6 +33,11 @@ struct StepCommandContext {
 bool BuildStepCommand(const dag::Dag& dag, const dag::Step& step, const eval::Variables& vars,
                       const StepCommandContext& context, StepCommand* out, std::string* error);
 
+// Sets out->stdout_copy and out->stderr_copy from the step's `stdout:`/`stderr:`, expanded and
+// taken from `working_dir` when relative. Shared by command steps and sub-DAG calls.
+void SetLogCopies(const dag::Step& step, const eval::Variables& vars,
+                  const std::string& working_dir, StepCommand* out);
+
 // A name as a single path component: every character outside [A-Za-z0-9._-] becomes '_' and a
 // leading '.' gets a '_' before it, so no step or DAG name can reach outside the run directory.
 std::string FileSafeName(const std::string& name);
