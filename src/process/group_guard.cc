@@ -9,26 +9,22 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <fstream>
 
 namespace weft::process {
 namespace {
 
-// The highest pid the kernel hands out; the bitmap has one bit per possible group.
-std::size_t PidLimit() {
-  std::ifstream in("/proc/sys/kernel/pid_max");
-  std::size_t limit = 0;
-  if (in >> limit && limit > 0) return limit;
-  return 4u << 20;  // the kernel's upper bound on 64-bit
-}
+// One bit per possible process group, up to the kernel's bound on pid_max (PID_MAX_LIMIT on
+// 64-bit), not the pid_max of the moment: it can be raised while weft runs. Untouched pages of
+// the map cost nothing.
+constexpr std::size_t kPidLimit = std::size_t{4} << 20;
 
-std::size_t BitmapBytes(std::size_t limit) { return limit / CHAR_BIT + 1; }
+constexpr std::size_t kBitmapBytes = kPidLimit / CHAR_BIT;
 
 unsigned char BitOf(pid_t pgid) { return static_cast<unsigned char>(1u << (pgid % CHAR_BIT)); }
 
 // The guard's whole life, after fork: only system calls, no allocation, no locks (weft may have
 // other threads, whose locks the fork copied in whatever state they were).
-[[noreturn]] void GuardMain(int pipe, unsigned char* bits, std::size_t limit) {
+[[noreturn]] void GuardMain(int pipe, unsigned char* bits) {
   signal(SIGINT, SIG_IGN);  // Ctrl-C reaches the whole terminal group; weft decides
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
@@ -37,7 +33,7 @@ unsigned char BitOf(pid_t pgid) { return static_cast<unsigned char>(1u << (pgid 
     const ssize_t n = read(pipe, &byte, 1);  // weft never writes: this returns at end-of-file
     if (n == 0 || (n < 0 && errno != EINTR)) break;
   }
-  for (std::size_t index = 0; index < BitmapBytes(limit); ++index) {
+  for (std::size_t index = 0; index < kBitmapBytes; ++index) {
     const unsigned char live = std::atomic_ref(bits[index]).load(std::memory_order_acquire);
     for (unsigned bit = 0; live != 0 && bit < CHAR_BIT; ++bit) {
       if (live & (1u << bit)) kill(-static_cast<pid_t>(index * CHAR_BIT + bit), SIGKILL);
@@ -50,13 +46,12 @@ unsigned char BitOf(pid_t pgid) { return static_cast<unsigned char>(1u << (pgid 
 
 GroupGuard::~GroupGuard() {
   if (pipe_ >= 0) close(pipe_);  // the guard sees end-of-file and exits
-  if (bits_ != nullptr) munmap(bits_, BitmapBytes(limit_));
+  if (bits_ != nullptr) munmap(bits_, kBitmapBytes);
 }
 
 bool GroupGuard::Start(std::string* error) {
-  const std::size_t limit = PidLimit();
   // Shared, so that the guard sees every later store; untouched pages cost nothing.
-  void* bits = mmap(nullptr, BitmapBytes(limit), PROT_READ | PROT_WRITE,
+  void* bits = mmap(nullptr, kBitmapBytes, PROT_READ | PROT_WRITE,
                     MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (bits == MAP_FAILED) {
     *error = std::string("cannot start the process guard: mmap: ") + std::strerror(errno);
@@ -65,7 +60,7 @@ bool GroupGuard::Start(std::string* error) {
   int ends[2];
   if (pipe2(ends, O_CLOEXEC) != 0) {
     *error = std::string("cannot start the process guard: pipe: ") + std::strerror(errno);
-    munmap(bits, BitmapBytes(limit));
+    munmap(bits, kBitmapBytes);
     return false;
   }
   pid_t pid = fork();
@@ -74,30 +69,29 @@ bool GroupGuard::Start(std::string* error) {
     // no copy of the write end keeps end-of-file away.
     dup2(ends[0], STDIN_FILENO);
     close_range(STDOUT_FILENO, ~0U, 0);
-    GuardMain(STDIN_FILENO, static_cast<unsigned char*>(bits), limit);
+    GuardMain(STDIN_FILENO, static_cast<unsigned char*>(bits));
   }
   const int fork_errno = errno;
   close(ends[0]);
   if (pid < 0) {
     close(ends[1]);
-    munmap(bits, BitmapBytes(limit));
+    munmap(bits, kBitmapBytes);
     *error = std::string("cannot start the process guard: fork: ") + std::strerror(fork_errno);
     return false;
   }
   pipe_ = ends[1];
   pid_ = pid;
   bits_ = static_cast<unsigned char*>(bits);
-  limit_ = limit;
   return true;
 }
 
 void GroupGuard::Watch(pid_t pgid) {
-  if (bits_ == nullptr || pgid <= 0 || static_cast<std::size_t>(pgid) >= limit_) return;
+  if (bits_ == nullptr || pgid <= 0 || static_cast<std::size_t>(pgid) >= kPidLimit) return;
   std::atomic_ref(bits_[pgid / CHAR_BIT]).fetch_or(BitOf(pgid), std::memory_order_release);
 }
 
 void GroupGuard::Forget(pid_t pgid) {
-  if (bits_ == nullptr || pgid <= 0 || static_cast<std::size_t>(pgid) >= limit_) return;
+  if (bits_ == nullptr || pgid <= 0 || static_cast<std::size_t>(pgid) >= kPidLimit) return;
   std::atomic_ref(bits_[pgid / CHAR_BIT])
       .fetch_and(static_cast<unsigned char>(~BitOf(pgid)), std::memory_order_release);
 }

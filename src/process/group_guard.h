@@ -39,7 +39,6 @@ class GroupGuard {
   int pipe_ = -1;  // weft's end: the write end, never written
   pid_t pid_ = -1;
   unsigned char* bits_ = nullptr;  // one bit per possible group id, shared with the guard
-  std::size_t limit_ = 0;          // group ids are below this
 };
 
 }  // namespace weft::process

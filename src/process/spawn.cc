@@ -136,22 +136,28 @@ constexpr int kLogFlags = O_WRONLY | O_CREAT | O_APPEND;
 // shootdown across weft's threads.
 class ChildStack {
  public:
-  static constexpr std::size_t kSize = 64 * 1024;
+  static constexpr std::size_t kSize = 64 * 1024;  // the child uses a few hundred bytes
   ~ChildStack() {
-    if (base_ != nullptr) munmap(base_, kSize);
+    if (base_ != nullptr) munmap(base_, guard_ + kSize);
   }
-  // The top of the stack, nullptr when it cannot be mapped.
+  // The top of the stack, nullptr when it cannot be mapped. Below it, a page that faults:
+  // an overflow kills the child instead of writing over whatever was mapped next.
   void* top() {
     if (base_ == nullptr) {
-      void* base = mmap(nullptr, kSize, PROT_READ | PROT_WRITE,
+      void* base = mmap(nullptr, guard_ + kSize, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
       if (base == MAP_FAILED) return nullptr;
+      if (mprotect(base, guard_, PROT_NONE) != 0) {
+        munmap(base, guard_ + kSize);
+        return nullptr;
+      }
       base_ = static_cast<char*>(base);
     }
-    return base_ + kSize;
+    return base_ + guard_ + kSize;
   }
 
  private:
+  const std::size_t guard_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
   char* base_ = nullptr;
 };
 
@@ -237,7 +243,9 @@ pid_t Spawn(const SpawnSpec& spec, std::string* error) {
     return -1;
   }
   // The child starts with every signal blocked, so that none is handled on the parent's memory
-  // before it has reset the dispositions; it unblocks them just before exec. CLONE_VFORK: the
+  // before it has reset the dispositions; it unblocks them just before exec. (glibc leaves its
+  // two reserved signals unblocked; it sends them only to weft's own threads, never to the
+  // child's new pid.) CLONE_VFORK: the
   // parent goes on once the child has exec'd or exited, and so sees the plan's failure fields.
   sigset_t all;
   sigfillset(&all);

@@ -1,8 +1,9 @@
 #pragma once
 
 // Starting step processes. Each child runs in its own process group (so a stop or timeout can
-// signal everything the step started), with stdin from /dev/null and stdout/stderr opened by
-// the child itself straight onto its log files: weft holds no descriptor per running step and
+// signal everything the step started), with stdin from /dev/null and stdout/stderr straight
+// onto its log files, opened by the child itself or handed to it open by the caller: weft holds
+// no descriptor per running step (only the caller's, for the few steps it prepares ahead) and
 // never copies a step's output through its own memory.
 
 #include <sys/types.h>
