@@ -18,6 +18,7 @@ trace::otlp::ResolvedExportConfig ResolveTracing(const dag::Dag& dag, const eval
 }
 
 std::unique_ptr<RunTracing> RunTracing::Create(const dag::Dag& dag, const eval::Variables& vars,
+                                               const eval::SecretMasker& secrets,
                                                const std::string& run_dir, const std::string& home,
                                                std::string* error) {
   trace::otlp::ResolvedExportConfig resolved = ResolveTracing(dag, vars);
@@ -40,6 +41,7 @@ std::unique_ptr<RunTracing> RunTracing::Create(const dag::Dag& dag, const eval::
   options.inbound = trace::ReadInboundContext();
   for (const auto& warning : options.inbound.warnings) fmt::print(stderr, "weft: {}\n", warning);
   options.sample_ratio = tracing->config_.sampler_ratio;
+  options.mask = [secrets](std::string_view text) { return secrets.Mask(text); };
   if (tracing->config_.enabled) {
     std::string transport_error;
     auto transport = trace::otlp::MakeTransport(tracing->config_, &transport_error);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/run_info.h"
+#include "eval/secrets.h"
 #include "eval/variables.h"
 #include "trace/otlp/export_config.h"
 #include "trace/otlp/export_pipeline.h"
@@ -24,7 +25,9 @@ trace::otlp::ResolvedExportConfig ResolveTracing(const dag::Dag& dag, const eval
 class RunTracing {
  public:
   // Returns nullptr with *error set when the config is unusable or the record cannot be opened.
+  // `secrets` masks error texts before they enter spans.
   static std::unique_ptr<RunTracing> Create(const dag::Dag& dag, const eval::Variables& vars,
+                                            const eval::SecretMasker& secrets,
                                             const std::string& run_dir, const std::string& home,
                                             std::string* error);
 

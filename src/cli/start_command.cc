@@ -100,8 +100,8 @@ int RunDag(const StartFlags& flags, std::vector<engine::PriorStep> kept) {
   if (!flags.root.empty()) info.root = ParseRunRef(flags.root);
 
   std::string error;
-  std::unique_ptr<RunTracing> tracing =
-      RunTracing::Create(dag, prepared.scope.variables, prepared.run_dir, home, &error);
+  std::unique_ptr<RunTracing> tracing = RunTracing::Create(
+      dag, prepared.scope.variables, prepared.secrets, prepared.run_dir, home, &error);
   if (!tracing) {
     fmt::print(stderr, "weft: {}: {}\n", dag.file, error);
     return 2;
@@ -126,7 +126,7 @@ int RunDag(const StartFlags& flags, std::vector<engine::PriorStep> kept) {
   bool terminal = !child && isatty(STDOUT_FILENO) == 1 && !flags.quiet;
   TerminalView view(child ? stderr : stdout,
                     terminal ? TerminalView::Mode::kLive : TerminalView::Mode::kPlain, loop,
-                    terminal);
+                    terminal, prepared.secrets);
 
   engine::RunSettings settings{prepared.working_dir, prepared.default_shell, {}};
   ChildRunContext children;

@@ -125,8 +125,11 @@ std::string FormatSummary(const engine::RunInfo& run, bool color) {
   return out;
 }
 
-TerminalView::TerminalView(std::FILE* out, Mode mode, engine::EventLoop& loop, bool color)
-    : out_(out), mode_(mode), loop_(loop), color_(color) {}
+TerminalView::TerminalView(std::FILE* out, Mode mode, engine::EventLoop& loop, bool color,
+                           eval::SecretMasker secrets)
+    : out_(out), mode_(mode), loop_(loop), color_(color), secrets_(std::move(secrets)) {}
+
+void TerminalView::Print(const std::string& text) { std::fputs(secrets_.Mask(text).c_str(), out_); }
 
 void TerminalView::OnRunStarted(const engine::RunInfo& run) {
   if (mode_ == Mode::kSilent) return;
@@ -150,7 +153,7 @@ void TerminalView::OnStepChanged(const engine::RunInfo& run, std::size_t step) {
     }
     std::string line =
         fmt::format("step {}: {}{}", StepLabel(s), engine::ToString(s.status), detail);
-    fmt::print(out_, "{}\n", mode_ == Mode::kLive ? Painted(s.status, line, color_) : line);
+    Print((mode_ == Mode::kLive ? Painted(s.status, line, color_) : line) + "\n");
   }
   if (mode_ == Mode::kLive) {
     Redraw(run);
@@ -167,7 +170,7 @@ void TerminalView::OnStepEvent(const engine::RunInfo& run, std::size_t step,
   for (const auto& [key, value] : event.attributes) {
     std::visit([&](const auto& v) { line += fmt::format(" {}={}", key, v); }, value);
   }
-  fmt::print(out_, "{}\n", line);
+  Print(line + "\n");
   if (mode_ == Mode::kLive) Redraw(run);
   std::fflush(out_);
 }
@@ -213,7 +216,7 @@ void TerminalView::Redraw(const engine::RunInfo& run) {
   block += fmt::format("  {}/{} steps done, {} running, {} elapsed\n", done, run.steps.size(),
                        running, FormatDuration(now - run.started_at_ns));
   ++lines;
-  fmt::print(out_, "{}", block);
+  Print(block);
   std::fflush(out_);
   live_lines_ = lines;
 }
@@ -222,7 +225,7 @@ void TerminalView::OnRunFinished(const engine::RunInfo& run) {
   finished_ = true;
   if (mode_ == Mode::kSilent) return;
   if (mode_ == Mode::kLive) ClearLive();
-  fmt::print(out_, "{}", FormatSummary(run, color_));
+  Print(FormatSummary(run, color_));
   std::fflush(out_);
 }
 

@@ -10,14 +10,17 @@
 
 #include "engine/event_loop.h"
 #include "engine/run_info.h"
+#include "eval/secrets.h"
 
 namespace weft::cli {
 
 class TerminalView : public engine::RunObserver {
  public:
   enum class Mode { kLive, kPlain, kSilent };
-  // Writes to `out`. In live mode it asks `loop` for redraw ticks while steps run.
-  TerminalView(std::FILE* out, Mode mode, engine::EventLoop& loop, bool color);
+  // Writes to `out`, with the run's secret values masked in every line (errors and stderr tails
+  // may quote them). In live mode it asks `loop` for redraw ticks while steps run.
+  TerminalView(std::FILE* out, Mode mode, engine::EventLoop& loop, bool color,
+               eval::SecretMasker secrets = {});
 
   void OnRunStarted(const engine::RunInfo& run) override;
   void OnStepChanged(const engine::RunInfo& run, std::size_t step) override;
@@ -30,11 +33,13 @@ class TerminalView : public engine::RunObserver {
   void Redraw(const engine::RunInfo& run);
   void ClearLive();
   void ScheduleTick(const engine::RunInfo& run);
+  void Print(const std::string& text);
 
   std::FILE* out_;
   Mode mode_;
   engine::EventLoop& loop_;
   bool color_;
+  eval::SecretMasker secrets_;
   int live_lines_ = 0;  // lines of the live block currently on screen
   bool tick_scheduled_ = false;
   bool finished_ = false;

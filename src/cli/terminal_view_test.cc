@@ -110,5 +110,46 @@ TEST(TerminalViewTest, PlainModePrintsEventsAndNotTheRerunOfARetriedStep) {
   std::free(buffer);
 }
 
+// A step error may quote a secret value expanded into a path or a command line.
+TEST(TerminalViewTest, SecretValuesAreMaskedInEveryLine) {
+  std::string err = "/tmp/weft-masked-" + std::to_string(getpid());
+  std::ofstream(err) << "token s3cret-value rejected\n";
+  auto dag = std::make_shared<dag::Dag>();
+  dag->name = "etl";
+  dag->steps.resize(1);
+  dag->steps[0].name = "load";
+  engine::RunInfo run;
+  run.dag = dag;
+  run.status = engine::Status::kFailed;
+  run.steps.resize(1);
+  engine::StepState& step = run.steps[0];
+  step.step = &dag->steps[0];
+  step.stderr_file = err;
+  char* buffer = nullptr;
+  std::size_t size = 0;
+  std::FILE* out = open_memstream(&buffer, &size);
+  engine::EventLoop loop;
+  eval::SecretMasker secrets;
+  secrets.Add("s3cret-value");
+  {
+    TerminalView view(out, TerminalView::Mode::kPlain, loop, false, secrets);
+    view.OnStepEvent(run, 0, {"precondition.unmet", 0, {{"reason", std::string("s3cret-value")}}});
+    step.status = engine::Status::kFailed;
+    step.started_at_ns = 1;
+    step.finished_at_ns = 2;
+    step.error = "cannot create working directory /proc/s3cret-value";
+    view.OnStepChanged(run, 0);
+    view.OnRunFinished(run);
+  }
+  std::fclose(out);
+  const std::string text(buffer, size);
+  std::free(buffer);
+  std::filesystem::remove(err);
+  EXPECT_THAT(text, HasSubstr("reason=***"));
+  EXPECT_THAT(text, HasSubstr("/proc/***"));
+  EXPECT_THAT(text, HasSubstr("token *** rejected"));  // the stderr tail of the summary
+  EXPECT_THAT(text, Not(HasSubstr("s3cret")));
+}
+
 }  // namespace
 }  // namespace weft::cli

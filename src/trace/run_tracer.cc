@@ -141,6 +141,10 @@ RunTracer::RunTracer(RunTracerOptions options) : options_(std::move(options)) {
 
 std::int64_t RunTracer::Now() const { return options_.clock(); }
 
+std::string RunTracer::Masked(std::string_view text) const {
+  return options_.mask ? options_.mask(text) : std::string(text);
+}
+
 void RunTracer::OnRunStarted(const RunInfo& info) {
   root_start_ns_ = info.started_at_ns != 0 ? info.started_at_ns : Now();
 }
@@ -196,7 +200,7 @@ void RunTracer::EndStepSpan(const RunInfo& info, std::size_t step, std::int64_t 
   if (state.handler != HandlerKind::kNone) {
     span.attributes.emplace_back("step.handler", std::string(HandlerKey(state.handler)));
   }
-  SetOutcome(span, result, state.exit_code, state.error, state.status);
+  SetOutcome(span, result, state.exit_code, Masked(state.error), state.status);
   Emit(span);
 }
 
@@ -220,8 +224,11 @@ void RunTracer::OnStepEvent(const RunInfo& info, std::size_t step, const engine:
   if (finished_ || step >= info.steps.size()) return;
   std::int64_t time_ns = event.time_ns != 0 ? event.time_ns : Now();
   SpanData& span = OpenStepSpan(info, step, time_ns);
-  span.events.push_back(
-      {event.name, time_ns, Attributes(event.attributes.begin(), event.attributes.end())});
+  Attributes attributes(event.attributes.begin(), event.attributes.end());
+  for (auto& [key, value] : attributes) {
+    if (auto* text = std::get_if<std::string>(&value)) *text = Masked(*text);
+  }
+  span.events.push_back({event.name, time_ns, std::move(attributes)});
   if (event.name == "timeout") steps_[step].timed_out = true;
 }
 
@@ -276,7 +283,7 @@ void RunTracer::OnRunFinished(const RunInfo& info) {
   root.attributes.emplace_back("cicd.pipeline.run.id", info.run_id);
   root.attributes.emplace_back("cicd.pipeline.action.name", std::string("RUN"));
   root.attributes.emplace_back("cicd.pipeline.result", std::string(result));
-  SetOutcome(root, result, -1, info.error, info.status);
+  SetOutcome(root, result, -1, Masked(info.error), info.status);
   Emit(root);
 }
 

@@ -30,6 +30,9 @@ struct RunTracerOptions {
   double sample_ratio = 1.0;
   // Unix time in nanoseconds for events the engine did not time; default: the system clock.
   std::function<std::int64_t()> clock;
+  // Hides the run's secret values in texts that may quote them (step and run errors, string
+  // attributes of step events) before they enter a span; empty = texts go in as they are.
+  std::function<std::string(std::string_view)> mask;
 };
 
 // The OpenTelemetry TraceIdRatioBased decision: keep the trace when the low 63 bits of the last
@@ -90,6 +93,7 @@ class RunTracer : public engine::RunObserver {
   void EndStepSpan(const engine::RunInfo& info, std::size_t step, std::int64_t end_ns);
   void Emit(const SpanData& span);
   std::int64_t Now() const;
+  std::string Masked(std::string_view text) const;
 
   RunTracerOptions options_;
   IdGenerator ids_;

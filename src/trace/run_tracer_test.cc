@@ -225,6 +225,30 @@ TEST_F(RunTracerTest, FailedStepHasErrorStatusAndType) {
   EXPECT_EQ(Attr(root, "error.type"), Str("_OTHER"));
 }
 
+// Errors and event texts may quote a command line with a secret expanded into it; spans leave
+// the machine, so the run's masker sees them first.
+TEST_F(RunTracerTest, ErrorsAndEventTextsAreMasked) {
+  RunTracerOptions options = Options();
+  options.mask = [](std::string_view text) {
+    std::string out(text);
+    for (std::size_t at; (at = out.find("s3cret")) != std::string::npos;) out.replace(at, 6, "***");
+    return out;
+  };
+  RunTracer tracer(std::move(options));
+  tracer.OnRunStarted(info_);
+  tracer.OnStepEvent(info_, 0,
+                     {"precondition.unmet", kT0, {{"reason", std::string("token=s3cret")}}});
+  info_.steps[0].error = "cannot start /bin/s3cret";
+  RunStep(tracer, 0, 0, 1, Status::kFailed, -1);
+  info_.error = "step extract failed: s3cret";
+  FinishRun(tracer, Status::kFailed);
+  const SpanData& step = record_.Named("Step: extract");
+  EXPECT_EQ(step.status_message, "cannot start /bin/***");
+  ASSERT_EQ(step.events.size(), 1u);
+  EXPECT_THAT(step.events[0].attributes, ElementsAre(Pair("reason", Str("token=***"))));
+  EXPECT_EQ(record_.Named("DAG: etl").status_message, "step extract failed: ***");
+}
+
 TEST_F(RunTracerTest, FailureWithoutAnExitCode) {
   RunTracer tracer(Options());
   info_.steps[0].error = "output exceeds max_output_size";

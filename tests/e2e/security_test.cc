@@ -178,6 +178,34 @@ steps:
   EXPECT_THAT(status.out + r.out + r.err, Not(HasSubstr(kToken)));
 }
 
+// A step error that quotes a secret (here a working dir made of one, which cannot be created:
+// nobody, root included, creates directories in /proc) is masked on the terminal, in the
+// status and in the span's status message of the trace record.
+TEST(SecurityTest, StepErrorsAreMaskedOnTheTerminalAndInSpans) {
+  WeftHome home;
+  const std::string file = home.WriteFile("deploy.yaml", R"(
+steps:
+  - name: deploy
+    command: "true"
+    working_dir: /proc/$DEPLOY_KEY
+)");
+  Result r = home.Run({"start", file}, {std::string("DEPLOY_KEY=") + kToken});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("cannot create working directory /proc/***"));
+  Result status = home.Run({"status", "deploy"});
+  EXPECT_THAT(status.out, HasSubstr("/proc/***"));
+  int records = 0;
+  std::string record;
+  for (const auto& entry : fs::recursive_directory_iterator(home.path())) {
+    if (entry.path().filename() != "trace.jsonl") continue;
+    ++records;
+    record = ReadFile(entry.path().string());
+  }
+  ASSERT_EQ(records, 1);
+  EXPECT_THAT(record, HasSubstr("cannot create working directory /proc/***"));
+  EXPECT_THAT(r.out + r.err + status.out + record, Not(HasSubstr(kToken)));
+}
+
 TEST(SecurityTest, DryAndValidateMaskSecretsInTheTracingConfig) {
   WeftHome home;
   auto [dry, validate] =
