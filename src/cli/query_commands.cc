@@ -66,6 +66,11 @@ class ParamMasking {
     run.params_json = eval::MaskSecretParams(run.params_json, Declared(run));
     return run;
   }
+  // The values of the run's secret params, for texts the store kept unmasked (a failed step's
+  // stderr tail is read from its log when shown).
+  eval::SecretMasker Secrets(const store::RunRecord& run) {
+    return eval::SecretParamValues(run.params_json, Declared(run));
+  }
 
  private:
   const std::vector<std::string>& Declared(const store::RunRecord& run) {
@@ -120,7 +125,8 @@ int Status(const QueryFlags& flags) {
     }
     std::shared_ptr<dag::Dag> names;
     bool color = isatty(STDOUT_FILENO) == 1;
-    fmt::print("{}", FormatSummary(ToRunInfo(*run, steps, names), color));
+    fmt::print("{}",
+               FormatSummary(ToRunInfo(*run, steps, names), color, ParamMasking().Secrets(*run)));
     if (!run->error.empty()) fmt::print("error: {}\n", run->error);
     const store::SpanCounters& spans = run->spans;
     if (spans != store::SpanCounters{}) {

@@ -22,7 +22,9 @@ std::unique_ptr<RunTracing> RunTracing::Create(const dag::Dag& dag, const eval::
                                                const std::string& run_dir, const std::string& home,
                                                std::string* error) {
   trace::otlp::ResolvedExportConfig resolved = ResolveTracing(dag, vars);
-  for (const auto& warning : resolved.warnings) fmt::print(stderr, "weft: otel: {}\n", warning);
+  for (const auto& warning : resolved.warnings) {
+    fmt::print(stderr, "weft: otel: {}\n", secrets.Mask(warning));
+  }
   if (!resolved.ok()) {
     *error = "otel: ";
     for (std::size_t i = 0; i < resolved.errors.size(); ++i) {
@@ -51,6 +53,7 @@ std::unique_ptr<RunTracing> RunTracing::Create(const dag::Dag& dag, const eval::
     }
     trace::otlp::PipelineOptions pipeline_options;
     pipeline_options.spool_root = home + "/spool";
+    pipeline_options.shown_endpoint = secrets.Mask(tracing->config_.endpoint);
     tracing->pipeline_ = std::make_unique<trace::otlp::ExportPipeline>(
         tracing->config_, std::move(transport), pipeline_options);
     options.exporters.push_back(tracing->pipeline_.get());

@@ -17,6 +17,7 @@
 #include "cli/terminal_view.h"
 #include "engine/dag_run.h"
 #include "eval/run_scope.h"
+#include "eval/secrets.h"
 #include "store/run_store.h"
 #include "store/store_observer.h"
 
@@ -68,11 +69,14 @@ std::string ThisExecutable() {
 }
 
 // What a child run prints on stdout for its calling step (§4): one JSON object in one write,
-// so the results of a fan-out's children, appending to the same log, never interleave.
+// so the results of a fan-out's children, appending to the same log, never interleave. The
+// params are shown as `weft status` shows them, secret ones masked: this lands in a log, and
+// in any `stdout:` copy of it.
 void PrintChildResult(const engine::RunInfo& info) {
   nlohmann::json outputs = nlohmann::json::object();
   for (const auto& [name, value] : info.outputs) outputs[name] = value;
-  nlohmann::json params = nlohmann::json::parse(info.params_json, nullptr, false);
+  nlohmann::json params = nlohmann::json::parse(
+      eval::MaskSecretParams(info.params_json, info.dag->secrets), nullptr, false);
   nlohmann::json result = {{"name", info.dag->name},
                            {"run_id", info.run_id},
                            {"status", engine::ToString(info.status)},
@@ -103,7 +107,7 @@ int RunDag(const StartFlags& flags, std::vector<engine::PriorStep> kept) {
   std::unique_ptr<RunTracing> tracing = RunTracing::Create(
       dag, prepared.scope.variables, prepared.secrets, prepared.run_dir, home, &error);
   if (!tracing) {
-    fmt::print(stderr, "weft: {}: {}\n", dag.file, error);
+    fmt::print(stderr, "weft: {}: {}\n", dag.file, prepared.secrets.Mask(error));
     return 2;
   }
   info.trace_id = tracing->trace_id();
@@ -168,7 +172,7 @@ int RunDag(const StartFlags& flags, std::vector<engine::PriorStep> kept) {
     fmt::print(stderr,
                "weft: {} spans could not be delivered to {} and were spooled; the next run "
                "or `weft otel flush {}` delivers them\n",
-               spans.spooled, tracing->config().endpoint, flags.dag);
+               spans.spooled, prepared.secrets.Mask(tracing->config().endpoint), flags.dag);
   }
   if (!recorder.complete()) {
     fmt::print(stderr, "weft: the record of run {} of `{}` in {} is incomplete (see above)\n",

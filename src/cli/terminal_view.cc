@@ -80,7 +80,8 @@ std::string TailOfFile(const std::string& path, int max_lines) {
   return pos == std::string::npos || pos == 0 ? data : data.substr(pos + 1);
 }
 
-std::string FormatSummary(const engine::RunInfo& run, bool color) {
+std::string FormatSummary(const engine::RunInfo& run, bool color,
+                          const eval::SecretMasker& secrets) {
   std::string out;
   std::size_t width = 4;
   for (const auto& s : run.steps) width = std::max(width, StepLabel(s).size());
@@ -101,11 +102,12 @@ std::string FormatSummary(const engine::RunInfo& run, bool color) {
     }
     std::string line = fmt::format("  {} {:<{}}  {:<19} {:>8}  {:<8}", Mark(s.status), StepLabel(s),
                                    width, engine::ToString(s.status), duration, exit);
-    if (!s.error.empty() && s.status != Status::kSucceeded) line += "  " + s.error;
+    if (!s.error.empty() && s.status != Status::kSucceeded) line += "  " + secrets.Mask(s.error);
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += Painted(s.status, line, color) + "\n";
     if (s.status == Status::kFailed) {
-      std::string tail = TailOfFile(s.stderr_file, 5);
+      // Masked whole, before the lines are indented: a secret may span lines (a key file).
+      std::string tail = secrets.Mask(TailOfFile(s.stderr_file, 5));
       if (!tail.empty()) {
         out += "      stderr:\n";
         std::size_t start = 0;
@@ -129,8 +131,6 @@ TerminalView::TerminalView(std::FILE* out, Mode mode, engine::EventLoop& loop, b
                            eval::SecretMasker secrets)
     : out_(out), mode_(mode), loop_(loop), color_(color), secrets_(std::move(secrets)) {}
 
-void TerminalView::Print(const std::string& text) { std::fputs(secrets_.Mask(text).c_str(), out_); }
-
 void TerminalView::OnRunStarted(const engine::RunInfo& run) {
   if (mode_ == Mode::kSilent) return;
   fmt::print(out_, "{} {} (run {})\n", color_ ? "\033[1mstarting\033[0m" : "starting",
@@ -149,11 +149,13 @@ void TerminalView::OnStepChanged(const engine::RunInfo& run, std::size_t step) {
     if (engine::IsFinal(s.status) && s.finished_at_ns > 0) {
       detail = " " + FormatDuration(s.finished_at_ns - s.started_at_ns);
       if (s.exit_code >= 0) detail += fmt::format(" exit {}", s.exit_code);
-      if (!s.error.empty() && s.status != Status::kSucceeded) detail += " (" + s.error + ")";
+      if (!s.error.empty() && s.status != Status::kSucceeded) {
+        detail += " (" + secrets_.Mask(s.error) + ")";
+      }
     }
     std::string line =
         fmt::format("step {}: {}{}", StepLabel(s), engine::ToString(s.status), detail);
-    Print((mode_ == Mode::kLive ? Painted(s.status, line, color_) : line) + "\n");
+    fmt::print(out_, "{}\n", mode_ == Mode::kLive ? Painted(s.status, line, color_) : line);
   }
   if (mode_ == Mode::kLive) {
     Redraw(run);
@@ -168,9 +170,13 @@ void TerminalView::OnStepEvent(const engine::RunInfo& run, std::size_t step,
   if (mode_ == Mode::kLive) ClearLive();
   std::string line = fmt::format("step {}: {}", StepLabel(run.steps[step]), event.name);
   for (const auto& [key, value] : event.attributes) {
-    std::visit([&](const auto& v) { line += fmt::format(" {}={}", key, v); }, value);
+    if (const auto* text = std::get_if<std::string>(&value)) {
+      line += fmt::format(" {}={}", key, secrets_.Mask(*text));
+    } else {
+      std::visit([&](const auto& v) { line += fmt::format(" {}={}", key, v); }, value);
+    }
   }
-  Print(line + "\n");
+  fmt::print(out_, "{}\n", line);
   if (mode_ == Mode::kLive) Redraw(run);
   std::fflush(out_);
 }
@@ -216,7 +222,7 @@ void TerminalView::Redraw(const engine::RunInfo& run) {
   block += fmt::format("  {}/{} steps done, {} running, {} elapsed\n", done, run.steps.size(),
                        running, FormatDuration(now - run.started_at_ns));
   ++lines;
-  Print(block);
+  fmt::print(out_, "{}", block);
   std::fflush(out_);
   live_lines_ = lines;
 }
@@ -225,7 +231,7 @@ void TerminalView::OnRunFinished(const engine::RunInfo& run) {
   finished_ = true;
   if (mode_ == Mode::kSilent) return;
   if (mode_ == Mode::kLive) ClearLive();
-  Print(FormatSummary(run, color_));
+  fmt::print(out_, "{}", FormatSummary(run, color_, secrets_));
   std::fflush(out_);
 }
 

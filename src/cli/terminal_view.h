@@ -17,8 +17,9 @@ namespace weft::cli {
 class TerminalView : public engine::RunObserver {
  public:
   enum class Mode { kLive, kPlain, kSilent };
-  // Writes to `out`, with the run's secret values masked in every line (errors and stderr tails
-  // may quote them). In live mode it asks `loop` for redraw ticks while steps run.
+  // Writes to `out`, with the run's secret values masked where a text may quote them (errors,
+  // event values, stderr tails); weft's own words are left alone, even where a short secret
+  // happens to match them. In live mode it asks `loop` for redraw ticks while steps run.
   TerminalView(std::FILE* out, Mode mode, engine::EventLoop& loop, bool color,
                eval::SecretMasker secrets = {});
 
@@ -33,7 +34,6 @@ class TerminalView : public engine::RunObserver {
   void Redraw(const engine::RunInfo& run);
   void ClearLive();
   void ScheduleTick(const engine::RunInfo& run);
-  void Print(const std::string& text);
 
   std::FILE* out_;
   Mode mode_;
@@ -45,8 +45,10 @@ class TerminalView : public engine::RunObserver {
   bool finished_ = false;
 };
 
-// The run summary as text (also used by `weft status`).
-std::string FormatSummary(const engine::RunInfo& run, bool color);
+// The run summary as text (also used by `weft status`), with `secrets` masked in the texts that
+// may quote them: step errors and the stderr tail of a failed step.
+std::string FormatSummary(const engine::RunInfo& run, bool color,
+                          const eval::SecretMasker& secrets = {});
 
 // "1.25s", "340ms", "2m05s".
 std::string FormatDuration(std::int64_t ns);

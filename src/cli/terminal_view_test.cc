@@ -110,16 +110,21 @@ TEST(TerminalViewTest, PlainModePrintsEventsAndNotTheRerunOfARetriedStep) {
   std::free(buffer);
 }
 
-// A step error may quote a secret value expanded into a path or a command line.
-TEST(TerminalViewTest, SecretValuesAreMaskedInEveryLine) {
+// A step error may quote a secret value expanded into a path or a command line, and the stderr
+// tail may hold one, even across lines. weft's own words stay, even when a short secret matches
+// them ("step"), and the summary goes on past a NUL byte in the tail.
+TEST(TerminalViewTest, SecretValuesAreMaskedWhereTextsMayQuoteThem) {
   std::string err = "/tmp/weft-masked-" + std::to_string(getpid());
-  std::ofstream(err) << "token s3cret-value rejected\n";
+  std::ofstream(err) << std::string(
+      "token s3cret-value rejected\n-----BEGIN\nKEY-----\nbinary \0 end\n", 61);
   auto dag = std::make_shared<dag::Dag>();
   dag->name = "etl";
   dag->steps.resize(1);
   dag->steps[0].name = "load";
   engine::RunInfo run;
   run.dag = dag;
+  run.run_id = "r1";
+  run.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
   run.status = engine::Status::kFailed;
   run.steps.resize(1);
   engine::StepState& step = run.steps[0];
@@ -131,6 +136,8 @@ TEST(TerminalViewTest, SecretValuesAreMaskedInEveryLine) {
   engine::EventLoop loop;
   eval::SecretMasker secrets;
   secrets.Add("s3cret-value");
+  secrets.Add("-----BEGIN\nKEY-----");
+  secrets.Add("step");
   {
     TerminalView view(out, TerminalView::Mode::kPlain, loop, false, secrets);
     view.OnStepEvent(run, 0, {"precondition.unmet", 0, {{"reason", std::string("s3cret-value")}}});
@@ -145,10 +152,12 @@ TEST(TerminalViewTest, SecretValuesAreMaskedInEveryLine) {
   const std::string text(buffer, size);
   std::free(buffer);
   std::filesystem::remove(err);
-  EXPECT_THAT(text, HasSubstr("reason=***"));
-  EXPECT_THAT(text, HasSubstr("/proc/***"));
-  EXPECT_THAT(text, HasSubstr("token *** rejected"));  // the stderr tail of the summary
+  EXPECT_THAT(text, HasSubstr("step load: precondition.unmet reason=***\n"));
+  EXPECT_THAT(text, HasSubstr("step load: failed 0ms (cannot create working directory /proc/***)"));
+  EXPECT_THAT(text, HasSubstr("| token *** rejected\n      | ***\n"));  // the stderr tail
+  EXPECT_THAT(text, HasSubstr(" end\ntrace 4bf92f3577b34da6a3ce929d0e0e4736"));
   EXPECT_THAT(text, Not(HasSubstr("s3cret")));
+  EXPECT_THAT(text, Not(HasSubstr("BEGIN")));
 }
 
 }  // namespace

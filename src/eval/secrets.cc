@@ -43,6 +43,7 @@ void SecretMasker::Add(std::string_view value) {
   const auto at = std::find_if(values_.begin(), values_.end(),
                                [&value](const std::string& v) { return v.size() < value.size(); });
   values_.emplace(at, value);
+  first_bytes_.set(static_cast<unsigned char>(value.front()));
 }
 
 std::string SecretMasker::Mask(std::string_view text) const {
@@ -51,6 +52,10 @@ std::string SecretMasker::Mask(std::string_view text) const {
   out.reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
+    if (!first_bytes_.test(static_cast<unsigned char>(text[i]))) {
+      out.push_back(text[i++]);
+      continue;
+    }
     const auto match = std::find_if(values_.begin(), values_.end(), [&](const std::string& v) {
       return text.compare(i, v.size(), v) == 0;
     });
@@ -68,16 +73,27 @@ std::string MaskSecretParams(const std::string& params_json,
                              const std::vector<std::string>& declared) {
   auto params = nlohmann::ordered_json::parse(params_json, nullptr, /*allow_exceptions=*/false);
   if (!params.is_object()) return params_json;
-  SecretMasker values;
+  const SecretMasker values = SecretParamValues(params_json, declared);
   for (auto& [name, value] : params.items()) {
-    if (!IsSecretName(name, declared)) continue;
-    if (value.is_string()) values.Add(value.get_ref<const std::string&>());
-    value = kMasked;
+    if (IsSecretName(name, declared)) value = kMasked;
   }
   for (auto& [name, value] : params.items()) {
     if (value.is_string()) value = values.Mask(value.get_ref<const std::string&>());
   }
   return params.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+SecretMasker SecretParamValues(const std::string& params_json,
+                               const std::vector<std::string>& declared) {
+  SecretMasker values;
+  const auto params = nlohmann::json::parse(params_json, nullptr, /*allow_exceptions=*/false);
+  if (!params.is_object()) return values;
+  for (const auto& [name, value] : params.items()) {
+    if (IsSecretName(name, declared) && value.is_string()) {
+      values.Add(value.get_ref<const std::string&>());
+    }
+  }
+  return values;
 }
 
 SecretMasker RunSecrets(const dag::Dag& dag, const Variables& vars) {

@@ -4,6 +4,7 @@
 // prints and records (its messages, `weft status`, `weft dry`, the run store). Step programs
 // still get the real values in their environment; what a step prints to its own logs is its own.
 
+#include <bitset>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -37,13 +38,15 @@ class SecretMasker {
   void Add(std::string_view value);
 
   // `text` with every secret value replaced by kMasked. Where two values overlap, the longer one
-  // is masked. Costs O(text size × number of values).
+  // is masked. A position is compared only with the values that start with its byte, so text
+  // with no such byte costs one table lookup per byte.
   std::string Mask(std::string_view text) const;
 
   bool empty() const { return values_.empty(); }
 
  private:
   std::vector<std::string> values_;  // longest first, each once
+  std::bitset<256> first_bytes_;     // the first byte of every value
 };
 
 // A params JSON object (`DAG_PARAMS_JSON`, the store's params) as shown to people: the value of
@@ -52,6 +55,11 @@ class SecretMasker {
 // as it is; bytes that are not UTF-8 become U+FFFD.
 std::string MaskSecretParams(const std::string& params_json,
                              const std::vector<std::string>& declared);
+
+// The values of the secret params of a params JSON object (IsSecretName with `declared`), for
+// masking texts about a run that only its stored params describe (`weft status`).
+SecretMasker SecretParamValues(const std::string& params_json,
+                               const std::vector<std::string>& declared);
 
 // The secrets of a run, for masking what weft prints and records about it: the values of its
 // secret variables (`vars` holds the process environment, params, env and dotenv entries), of

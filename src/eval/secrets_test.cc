@@ -98,6 +98,25 @@ TEST(MaskSecretParamsTest, TextThatIsNotAnObjectIsReturnedAsItIs) {
   EXPECT_EQ(MaskSecretParams("[1]", {}), "[1]");
 }
 
+TEST(SecretParamValuesTest, TheStringValuesOfSecretParams) {
+  const SecretMasker values = SecretParamValues(
+      R"({"DAY":"monday","API_TOKEN":"tok-123456","DB_URL":"pg://u:pw@db","KEY_ID":7})",
+      {"DB_URL"});
+  EXPECT_EQ(values.Mask("tok-123456 monday pg://u:pw@db 7"), "*** monday *** 7");
+  EXPECT_TRUE(SecretParamValues("not json", {}).empty());
+}
+
+// Many values and a long text that mostly starts none of them: the first-byte table must not
+// skip a value that starts where another value's first byte is.
+TEST(SecretsTest, ValuesSharingAFirstByteAreAllFound) {
+  SecretMasker masker;
+  for (int i = 0; i < 50; ++i) masker.Add("k" + std::to_string(1000 + i));
+  masker.Add("zz-top");
+  std::string text(10'000, '.');
+  text += "k1049 k1000 kk1007 zz-top";
+  EXPECT_EQ(masker.Mask(text), std::string(10'000, '.') + "*** *** k*** ***");
+}
+
 TEST(RunSecretsTest, CoversSecretVariablesHeadersAndOtelHeaderVariables) {
   dag::Dag dag;
   dag.secrets = {"WEBHOOK"};

@@ -206,6 +206,57 @@ steps:
   EXPECT_THAT(r.out + r.err + status.out + record, Not(HasSubstr(kToken)));
 }
 
+// The stderr tail of a failed step is read from its log when shown: `weft start` masks it with
+// the run's secrets, `weft status` with the values of the run's secret params.
+TEST(SecurityTest, TheStderrTailOfAFailedStepIsMaskedWhereverItIsShown) {
+  WeftHome home;
+  const std::string file = home.WriteFile("use.yaml", R"(
+params:
+  - API_TOKEN: none
+steps:
+  - name: use
+    command: sh -c 'echo "using $API_TOKEN" >&2; exit 3'
+)");
+  Result r = home.Run({"start", file, "--", std::string("API_TOKEN=") + kToken});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("| using ***"));
+  Result status = home.Run({"status", "use"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr("| using ***"));
+  EXPECT_THAT(r.out + r.err + status.out, Not(HasSubstr(kToken)));
+}
+
+// A child run's result, which lands in the calling step's log, shows its params as `weft
+// status` does.
+TEST(SecurityTest, AChildRunsResultMasksItsSecretParams) {
+  WeftHome home;
+  const std::string file = home.WriteFile("parent.yaml", std::string(R"(
+steps:
+  - name: call
+    run: child
+    params: "API_TOKEN=)") + kToken + R"( REGION=eu"
+---
+name: child
+params:
+  - API_TOKEN: none
+  - REGION: us
+steps:
+  - name: c
+    command: "true"
+)");
+  Result r = home.Run({"start", file});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  int logs = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(home.path())) {
+    if (entry.path().filename() != "0-call.out") continue;
+    ++logs;
+    const std::string log = ReadFile(entry.path().string());
+    EXPECT_THAT(log, AllOf(HasSubstr(R"("API_TOKEN":"***")"), HasSubstr(R"("REGION":"eu")"),
+                           Not(HasSubstr(kToken))));
+  }
+  EXPECT_EQ(logs, 1);
+}
+
 TEST(SecurityTest, DryAndValidateMaskSecretsInTheTracingConfig) {
   WeftHome home;
   auto [dry, validate] =

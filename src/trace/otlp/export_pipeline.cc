@@ -151,7 +151,7 @@ void ExportPipeline::DeliverSpool() {
     std::lock_guard lock(mutex_);
     if (result.outcome == ExportOutcome::kPermanent) {
       spdlog::warn("OTLP export of a spooled batch to {} failed for good ({}); dropped",
-                   config_.endpoint, result.message);
+                   ShownEndpoint(), result.message);
       counters_.dropped += batch.spans.size();
     } else {
       counters_.spool_delivered +=
@@ -184,7 +184,7 @@ void ExportPipeline::Export(std::vector<SpanData> spans) {
       collector_unreachable_ = false;
       std::lock_guard lock(mutex_);
       if (result.outcome == ExportOutcome::kPermanent) {
-        spdlog::warn("OTLP export to {} failed for good ({}); {} spans dropped", config_.endpoint,
+        spdlog::warn("OTLP export to {} failed for good ({}); {} spans dropped", ShownEndpoint(),
                      result.message, count);
         counters_.dropped += count;
         return;
@@ -193,7 +193,7 @@ void ExportPipeline::Export(std::vector<SpanData> spans) {
       if (result.outcome == ExportOutcome::kPartialSuccess && !partial_success_logged_) {
         partial_success_logged_ = true;
         spdlog::warn("OTLP collector {} accepted the export partly: {} spans rejected: {}",
-                     config_.endpoint, result.rejected_spans, result.message);
+                     ShownEndpoint(), result.rejected_spans, result.message);
       }
       counters_.exported += count - rejected;
       counters_.dropped += rejected;
@@ -230,14 +230,14 @@ void ExportPipeline::SpoolSpans(std::vector<SpanData> spans, std::string_view re
     ExportBatch batch = batch_template_;
     batch.spans = std::move(spans);
     if (spool_->Write(batch, &error)) {
-      spdlog::info("{} spans for {} spooled: {}", count, config_.endpoint, reason);
+      spdlog::info("{} spans for {} spooled: {}", count, ShownEndpoint(), reason);
       std::lock_guard lock(mutex_);
       counters_.spooled += count;
       return;
     }
   }
   spdlog::warn("{} spans for {} dropped: {}; and they cannot be spooled: {}", count,
-               config_.endpoint, reason, error);
+               ShownEndpoint(), reason, error);
   std::lock_guard lock(mutex_);
   counters_.dropped += count;
 }

@@ -54,6 +54,9 @@ struct PipelineOptions {
   std::filesystem::path spool_root;  // $WEFT_HOME/spool; "" = no spool (undeliverable = dropped)
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{5000};
+  // How the endpoint appears in weft's messages: with the run's secrets masked, since an
+  // endpoint may be built from one. "" = as configured.
+  std::string shown_endpoint;
 };
 
 class ExportPipeline final : public SpanSink {
@@ -75,6 +78,9 @@ class ExportPipeline final : public SpanSink {
 
  private:
   void Run();
+  const std::string& ShownEndpoint() const {
+    return options_.shown_endpoint.empty() ? config_.endpoint : options_.shown_endpoint;
+  }
   // Waits for the next batch; empty when shut down and drained.
   std::vector<SpanData> NextBatch();
   void DeliverSpool();
