@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 namespace weft::cli {
 namespace {
@@ -82,7 +83,8 @@ TEST(FormatSummaryTest, ListsEveryStepWithStatusExitCodeAndStderrTailOfFailures)
   std::filesystem::remove(err);
 }
 
-TEST(TerminalViewTest, PlainModePrintsEventsAndNotTheRerunOfARetriedStep) {
+// A run of the DAG "etl" with its one step, "load".
+engine::RunInfo OneStepRun() {
   auto dag = std::make_shared<dag::Dag>();
   dag->name = "etl";
   dag->steps.resize(1);
@@ -91,23 +93,37 @@ TEST(TerminalViewTest, PlainModePrintsEventsAndNotTheRerunOfARetriedStep) {
   run.dag = dag;
   run.steps.resize(1);
   run.steps[0].step = &dag->steps[0];
-  run.steps[0].status = engine::Status::kRunning;
+  return run;
+}
+
+// What a view in plain mode writes while `feed` drives it.
+std::string PlainOutput(const std::function<void(TerminalView&)>& feed,
+                        eval::SecretMasker secrets = {}) {
   char* buffer = nullptr;
   std::size_t size = 0;
   std::FILE* out = open_memstream(&buffer, &size);
   engine::EventLoop loop;
   {
-    TerminalView view(out, TerminalView::Mode::kPlain, loop, false);
+    TerminalView view(out, TerminalView::Mode::kPlain, loop, false, std::move(secrets));
+    feed(view);
+  }
+  std::fclose(out);
+  std::string text(buffer, size);
+  std::free(buffer);
+  return text;
+}
+
+TEST(TerminalViewTest, PlainModePrintsEventsAndNotTheRerunOfARetriedStep) {
+  engine::RunInfo run = OneStepRun();
+  run.steps[0].status = engine::Status::kRunning;
+  const std::string text = PlainOutput([&run](TerminalView& view) {
     view.OnStepChanged(run, 0);
     run.steps[0].retry_count = 1;
     view.OnStepEvent(run, 0,
                      {"retry", 0, {{"attempt", std::int64_t{1}}, {"exit_code", std::int64_t{3}}}});
     view.OnStepChanged(run, 0);
-  }
-  std::fclose(out);
-  EXPECT_EQ(std::string(buffer, size),
-            "step load: running\nstep load: retry attempt=1 exit_code=3\n");
-  std::free(buffer);
+  });
+  EXPECT_EQ(text, "step load: running\nstep load: retry attempt=1 exit_code=3\n");
 }
 
 // A step error may quote a secret value expanded into a path or a command line, and the stderr
@@ -117,40 +133,28 @@ TEST(TerminalViewTest, SecretValuesAreMaskedWhereTextsMayQuoteThem) {
   std::string err = "/tmp/weft-masked-" + std::to_string(getpid());
   std::ofstream(err) << std::string(
       "token s3cret-value rejected\n-----BEGIN\nKEY-----\nbinary \0 end\n", 61);
-  auto dag = std::make_shared<dag::Dag>();
-  dag->name = "etl";
-  dag->steps.resize(1);
-  dag->steps[0].name = "load";
-  engine::RunInfo run;
-  run.dag = dag;
+  engine::RunInfo run = OneStepRun();
   run.run_id = "r1";
   run.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
   run.status = engine::Status::kFailed;
-  run.steps.resize(1);
   engine::StepState& step = run.steps[0];
-  step.step = &dag->steps[0];
   step.stderr_file = err;
-  char* buffer = nullptr;
-  std::size_t size = 0;
-  std::FILE* out = open_memstream(&buffer, &size);
-  engine::EventLoop loop;
   eval::SecretMasker secrets;
   secrets.Add("s3cret-value");
   secrets.Add("-----BEGIN\nKEY-----");
   secrets.Add("step");
-  {
-    TerminalView view(out, TerminalView::Mode::kPlain, loop, false, secrets);
-    view.OnStepEvent(run, 0, {"precondition.unmet", 0, {{"reason", std::string("s3cret-value")}}});
-    step.status = engine::Status::kFailed;
-    step.started_at_ns = 1;
-    step.finished_at_ns = 2;
-    step.error = "cannot create working directory /proc/s3cret-value";
-    view.OnStepChanged(run, 0);
-    view.OnRunFinished(run);
-  }
-  std::fclose(out);
-  const std::string text(buffer, size);
-  std::free(buffer);
+  const std::string text = PlainOutput(
+      [&](TerminalView& view) {
+        view.OnStepEvent(run, 0,
+                         {"precondition.unmet", 0, {{"reason", std::string("s3cret-value")}}});
+        step.status = engine::Status::kFailed;
+        step.started_at_ns = 1;
+        step.finished_at_ns = 2;
+        step.error = "cannot create working directory /proc/s3cret-value";
+        view.OnStepChanged(run, 0);
+        view.OnRunFinished(run);
+      },
+      secrets);
   std::filesystem::remove(err);
   EXPECT_THAT(text, HasSubstr("step load: precondition.unmet reason=***\n"));
   EXPECT_THAT(text, HasSubstr("step load: failed 0ms (cannot create working directory /proc/***)"));
