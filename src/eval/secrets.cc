@@ -69,11 +69,27 @@ std::string SecretMasker::Mask(std::string_view text) const {
   return out;
 }
 
+namespace {
+
+// The values of the secret params of a parsed params object.
+SecretMasker SecretValuesOf(const nlohmann::ordered_json& params,
+                            const std::vector<std::string>& declared) {
+  SecretMasker values;
+  for (const auto& [name, value] : params.items()) {
+    if (IsSecretName(name, declared) && value.is_string()) {
+      values.Add(value.get_ref<const std::string&>());
+    }
+  }
+  return values;
+}
+
+}  // namespace
+
 std::string MaskSecretParams(const std::string& params_json,
                              const std::vector<std::string>& declared) {
   auto params = nlohmann::ordered_json::parse(params_json, nullptr, /*allow_exceptions=*/false);
   if (!params.is_object()) return params_json;
-  const SecretMasker values = SecretParamValues(params_json, declared);
+  const SecretMasker values = SecretValuesOf(params, declared);
   for (auto& [name, value] : params.items()) {
     if (IsSecretName(name, declared)) value = kMasked;
   }
@@ -85,15 +101,9 @@ std::string MaskSecretParams(const std::string& params_json,
 
 SecretMasker SecretParamValues(const std::string& params_json,
                                const std::vector<std::string>& declared) {
-  SecretMasker values;
-  const auto params = nlohmann::json::parse(params_json, nullptr, /*allow_exceptions=*/false);
-  if (!params.is_object()) return values;
-  for (const auto& [name, value] : params.items()) {
-    if (IsSecretName(name, declared) && value.is_string()) {
-      values.Add(value.get_ref<const std::string&>());
-    }
-  }
-  return values;
+  const auto params =
+      nlohmann::ordered_json::parse(params_json, nullptr, /*allow_exceptions=*/false);
+  return params.is_object() ? SecretValuesOf(params, declared) : SecretMasker();
 }
 
 SecretMasker RunSecrets(const dag::Dag& dag, const Variables& vars) {
