@@ -34,6 +34,7 @@ std::unique_ptr<RunTracing> RunTracing::Create(const dag::Dag& dag, const eval::
   }
   std::unique_ptr<RunTracing> tracing(new RunTracing());
   tracing->config_ = std::move(resolved.config);
+  tracing->shown_endpoint_ = secrets.Mask(tracing->config_.endpoint);
   tracing->record_ =
       trace::TraceRecordSink::Open(run_dir, tracing->config_.resource, kVersion, error);
   if (!tracing->record_) return nullptr;
@@ -53,7 +54,7 @@ std::unique_ptr<RunTracing> RunTracing::Create(const dag::Dag& dag, const eval::
     }
     trace::otlp::PipelineOptions pipeline_options;
     pipeline_options.spool_root = home + "/spool";
-    pipeline_options.shown_endpoint = secrets.Mask(tracing->config_.endpoint);
+    pipeline_options.shown_endpoint = tracing->shown_endpoint_;
     tracing->pipeline_ = std::make_unique<trace::otlp::ExportPipeline>(
         tracing->config_, std::move(transport), pipeline_options);
     options.exporters.push_back(tracing->pipeline_.get());

@@ -34,6 +34,8 @@ class RunTracing {
   engine::RunObserver* observer() { return tracer_.get(); }
   std::string trace_id() const { return tracer_->trace_id().Hex(); }
   const trace::otlp::ExportConfig& config() const { return config_; }
+  // The endpoint as weft's messages show it: with the run's secrets masked.
+  const std::string& shown_endpoint() const { return shown_endpoint_; }
 
   // Environment for step programs when `propagate_exporter_env` is set.
   std::vector<std::pair<std::string, std::string>> ExporterEnvironment() const;
@@ -45,6 +47,7 @@ class RunTracing {
   RunTracing() = default;
 
   trace::otlp::ExportConfig config_;
+  std::string shown_endpoint_;
   std::unique_ptr<trace::TraceRecordSink> record_;
   std::unique_ptr<trace::otlp::ExportPipeline> pipeline_;
   std::unique_ptr<trace::RunTracer> tracer_;

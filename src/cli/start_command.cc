@@ -172,7 +172,7 @@ int RunDag(const StartFlags& flags, std::vector<engine::PriorStep> kept) {
     fmt::print(stderr,
                "weft: {} spans could not be delivered to {} and were spooled; the next run "
                "or `weft otel flush {}` delivers them\n",
-               spans.spooled, prepared.secrets.Mask(tracing->config().endpoint), flags.dag);
+               spans.spooled, tracing->shown_endpoint(), flags.dag);
   }
   if (!recorder.complete()) {
     fmt::print(stderr, "weft: the record of run {} of `{}` in {} is incomplete (see above)\n",
