@@ -245,8 +245,8 @@ pid_t Spawn(const SpawnSpec& spec, std::string* error) {
   // The child starts with every signal blocked, so that none is handled on the parent's memory
   // before it has reset the dispositions; it unblocks them just before exec. (glibc leaves its
   // two reserved signals unblocked; it sends them only to weft's own threads, never to the
-  // child's new pid.) CLONE_VFORK: the
-  // parent goes on once the child has exec'd or exited, and so sees the plan's failure fields.
+  // child's new pid.) CLONE_VFORK: the parent goes on once the child has exec'd or exited, and
+  // so sees the plan's failure fields.
   sigset_t all;
   sigfillset(&all);
   sigset_t old;
