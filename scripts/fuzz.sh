@@ -12,7 +12,8 @@ build=${1:-build-fuzz}
 shift || true
 seconds=${FUZZ_SECONDS:-20}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(yaml_loader expand params dotenv trace_context otlp_response)
+[ ${#targets[@]} -gt 0 ] ||
+  targets=(yaml_loader yaml_reader expand params dotenv trace_context otlp_response)
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWEFT_FUZZ=ON >/dev/null

@@ -9,6 +9,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "dag/simple_yaml.h"
+#include "dag/yaml_event.h"
+
 namespace weft::dag {
 namespace {
 
@@ -25,7 +28,7 @@ Location ToLocation(const yaml_mark_t& mark) {
   return {static_cast<int>(mark.line) + 1, static_cast<int>(mark.column) + 1};
 }
 
-std::string AnchorName(const yaml_char_t* anchor) {
+std::string_view AnchorName(const yaml_char_t* anchor) {
   return anchor == nullptr ? "" : reinterpret_cast<const char*>(anchor);
 }
 
@@ -51,11 +54,53 @@ class EventStream {
   EventStream(const EventStream&) = delete;
   EventStream& operator=(const EventStream&) = delete;
 
-  const yaml_event_t& Next() {
-    if (has_event_) yaml_event_delete(&event_);
-    has_event_ = yaml_parser_parse(&parser_, &event_) != 0;
-    if (!has_event_) throw SyntaxError();
-    return event_;
+  // The next event, as the tree builder takes it; false at the end of the stream.
+  bool Next(YamlEvent& next) {
+    while (true) {
+      if (has_event_) yaml_event_delete(&event_);
+      has_event_ = yaml_parser_parse(&parser_, &event_) != 0;
+      if (!has_event_) throw SyntaxError();
+      next = YamlEvent{};
+      next.where = ToLocation(event_.start_mark);
+      switch (event_.type) {
+        case YAML_STREAM_END_EVENT:
+          return false;
+        case YAML_DOCUMENT_START_EVENT:
+          next.type = YamlEvent::Type::kDocumentStart;
+          return true;
+        case YAML_DOCUMENT_END_EVENT:
+          next.type = YamlEvent::Type::kDocumentEnd;
+          return true;
+        case YAML_SCALAR_EVENT: {
+          const auto& scalar = event_.data.scalar;
+          next.type = YamlEvent::Type::kScalar;
+          next.text = {reinterpret_cast<const char*>(scalar.value), scalar.length};
+          next.plain = scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar.tag == nullptr;
+          next.anchor = AnchorName(scalar.anchor);
+          return true;
+        }
+        case YAML_ALIAS_EVENT:
+          next.type = YamlEvent::Type::kAlias;
+          next.text = AnchorName(event_.data.alias.anchor);
+          return true;
+        case YAML_SEQUENCE_START_EVENT:
+          next.type = YamlEvent::Type::kSequenceStart;
+          next.anchor = AnchorName(event_.data.sequence_start.anchor);
+          return true;
+        case YAML_SEQUENCE_END_EVENT:
+          next.type = YamlEvent::Type::kSequenceEnd;
+          return true;
+        case YAML_MAPPING_START_EVENT:
+          next.type = YamlEvent::Type::kMappingStart;
+          next.anchor = AnchorName(event_.data.mapping_start.anchor);
+          return true;
+        case YAML_MAPPING_END_EVENT:
+          next.type = YamlEvent::Type::kMappingEnd;
+          return true;
+        default:  // the stream's start
+          break;
+      }
+    }
   }
 
  private:
@@ -163,50 +208,43 @@ std::string_view YamlNode::Describe() const {
   return "a value";
 }
 
-// Turns libyaml's events into YamlNodes, keeping an explicit stack of open collections so that
+// Turns parse events into YamlNodes, keeping an explicit stack of open collections so that
 // building never recurses.
 class YamlTreeBuilder {
  public:
   YamlTreeBuilder(YamlFile& file, DiagnosticLog& log) : file_(file), log_(log) {}
 
-  void Build(std::string_view text) {
-    EventStream events(text);
-    while (true) {
-      const yaml_event_t& event = events.Next();
-      switch (event.type) {
-        case YAML_STREAM_END_EVENT:
-          return;
-        case YAML_DOCUMENT_START_EVENT:
-          anchors_.clear();
-          root_ = nullptr;
-          document_where_ = ToLocation(event.start_mark);
-          break;
-        case YAML_DOCUMENT_END_EVENT:
-          file_.documents_.push_back(
-              root_ != nullptr ? root_ : NewNode(YamlNode::Kind::kNull, document_where_));
-          break;
-        case YAML_SCALAR_EVENT:
-          OnScalar(event);
-          break;
-        case YAML_ALIAS_EVENT:
-          OnAlias(event);
-          break;
-        case YAML_SEQUENCE_START_EVENT:
-          Open(YamlNode::Kind::kSequence, event, AnchorName(event.data.sequence_start.anchor));
-          break;
-        case YAML_MAPPING_START_EVENT:
-          Open(YamlNode::Kind::kMapping, event, AnchorName(event.data.mapping_start.anchor));
-          break;
-        case YAML_MAPPING_END_EVENT:
-          ResolveKeys(*stack_.back().node);
-          Close();
-          break;
-        case YAML_SEQUENCE_END_EVENT:
-          Close();
-          break;
-        default:
-          break;
-      }
+  // Takes the events of a whole stream, one at a time and in order.
+  void Add(const YamlEvent& event) {
+    switch (event.type) {
+      case YamlEvent::Type::kDocumentStart:
+        anchors_.clear();
+        root_ = nullptr;
+        document_where_ = event.where;
+        break;
+      case YamlEvent::Type::kDocumentEnd:
+        file_.documents_.push_back(
+            root_ != nullptr ? root_ : NewNode(YamlNode::Kind::kNull, document_where_));
+        break;
+      case YamlEvent::Type::kScalar:
+        OnScalar(event);
+        break;
+      case YamlEvent::Type::kAlias:
+        OnAlias(event);
+        break;
+      case YamlEvent::Type::kSequenceStart:
+        Open(YamlNode::Kind::kSequence, event);
+        break;
+      case YamlEvent::Type::kMappingStart:
+        Open(YamlNode::Kind::kMapping, event);
+        break;
+      case YamlEvent::Type::kMappingEnd:
+        ResolveKeys(*stack_.back().node);
+        Close();
+        break;
+      case YamlEvent::Type::kSequenceEnd:
+        Close();
+        break;
     }
   }
 
@@ -223,29 +261,26 @@ class YamlTreeBuilder {
     std::size_t weight = 0;
   };
 
-  void OnScalar(const yaml_event_t& event) {
-    const auto& scalar = event.data.scalar;
-    std::string_view text(reinterpret_cast<const char*>(scalar.value), scalar.length);
-    const bool plain = scalar.style == YAML_PLAIN_SCALAR_STYLE && scalar.tag == nullptr;
+  void OnScalar(const YamlEvent& event) {
     YamlNode* node = nullptr;
-    if (plain && IsNullText(text)) {
-      node = NewNode(YamlNode::Kind::kNull, ToLocation(event.start_mark));
+    if (event.plain && IsNullText(event.text)) {
+      node = NewNode(YamlNode::Kind::kNull, event.where);
       // An empty value is marked where the next token starts; the key is where users look.
       if (!stack_.empty() && stack_.back().node->is_mapping() &&
           stack_.back().node->children.size() % 2 == 1) {
         node->where = stack_.back().node->children.back()->where;
       }
     } else {
-      node = NewNode(YamlNode::Kind::kScalar, ToLocation(event.start_mark));
-      node->plain = plain;
-      node->text = text;
+      node = NewNode(YamlNode::Kind::kScalar, event.where);
+      node->plain = event.plain;
+      node->text = event.text;
     }
-    Complete(node, 1, AnchorName(scalar.anchor));
+    Complete(node, 1, std::string(event.anchor));
   }
 
-  void OnAlias(const yaml_event_t& event) {
-    const std::string name = AnchorName(event.data.alias.anchor);
-    const Location where = ToLocation(event.start_mark);
+  void OnAlias(const YamlEvent& event) {
+    const std::string name(event.text);
+    const Location where = event.where;
     const auto it = anchors_.find(name);
     if (it == anchors_.end()) {
       throw ParseAbort{where, "alias `*" + name + "` names no anchor",
@@ -265,8 +300,9 @@ class YamlTreeBuilder {
     Attach(it->second.node, it->second.weight);
   }
 
-  void Open(YamlNode::Kind kind, const yaml_event_t& event, std::string anchor) {
-    const Location where = ToLocation(event.start_mark);
+  void Open(YamlNode::Kind kind, const YamlEvent& event) {
+    const Location where = event.where;
+    std::string anchor(event.anchor);
     if (stack_.size() >= YamlFile::kMaxDepth) {
       throw ParseAbort{
           where, "YAML nested more than " + std::to_string(YamlFile::kMaxDepth) + " levels deep",
@@ -376,9 +412,27 @@ class YamlTreeBuilder {
 };
 
 std::unique_ptr<const YamlFile> YamlFile::Parse(std::string_view text, DiagnosticLog& log) {
+  return Parse(text, log, true);
+}
+
+std::unique_ptr<const YamlFile> YamlFile::ParseWithLibyaml(std::string_view text,
+                                                           DiagnosticLog& log) {
+  return Parse(text, log, false);
+}
+
+std::unique_ptr<const YamlFile> YamlFile::Parse(std::string_view text, DiagnosticLog& log,
+                                                bool simple_first) {
   auto file = std::unique_ptr<YamlFile>(new YamlFile());
   try {
-    YamlTreeBuilder(*file, log).Build(text);
+    YamlTreeBuilder builder(*file, log);
+    const auto simple = simple_first ? ReadSimpleYaml(text) : std::nullopt;
+    if (simple) {
+      for (const YamlEvent& event : *simple) builder.Add(event);
+    } else {
+      EventStream events(text);
+      YamlEvent event;
+      while (events.Next(event)) builder.Add(event);
+    }
     return file;
   } catch (const ParseAbort& abort) {
     log.Error(abort.where, "", abort.message, abort.hint);

@@ -1,13 +1,13 @@
 #pragma once
 
 // A YAML file as a tree of nodes that remember where they were written, built from libyaml's
-// parser events. libyaml rather than yaml-cpp: it parses a 100,000-step file five to eight times
-// faster (0.1 s against 0.5-0.8 s here), and the §8 bar is a second for the whole load. Building
-// the tree ourselves also guarantees what a composed YAML::Node does not: aliases cannot expand
-// into a "billion laughs" (their total expansion is bounded by the size of the file), an alias
-// cannot make the tree cyclic, nesting is bounded (kMaxDepth) and never recursed on the stack,
-// a key given twice in one mapping is reported, and `<<` merge keys work as in other YAML
-// libraries.
+// parser events (or, for the plain YAML most DAG files are, from simple_yaml.h's). libyaml rather
+// than yaml-cpp: it parses a 100,000-step file five to eight times faster (0.1 s against 0.5-0.8 s
+// here), and the §8 bar is a second for the whole load. Building the tree ourselves also guarantees
+// what a composed YAML::Node does not: aliases cannot expand into a "billion laughs" (their total
+// expansion is bounded by the size of the file), an alias cannot make the tree cyclic, nesting is
+// bounded (kMaxDepth) and never recursed on the stack, a key given twice in one mapping is
+// reported, and `<<` merge keys work as in other YAML libraries.
 
 #include <cstddef>
 #include <deque>
@@ -58,7 +58,11 @@ class YamlFile {
   // column), nesting deeper than kMaxDepth, an alias expanding too far, an undefined or
   // recursive alias. Keys given twice are reported and the later one dropped; they do not stop
   // the parse.
+  // Text in the plain subset of simple_yaml.h is read without libyaml, to the same tree.
   static std::unique_ptr<const YamlFile> Parse(std::string_view text, DiagnosticLog& log);
+  // The same, always through libyaml: for checking the simple reader against it.
+  static std::unique_ptr<const YamlFile> ParseWithLibyaml(std::string_view text,
+                                                          DiagnosticLog& log);
 
   // One root per document, in file order; an empty document is a null node.
   const std::vector<const YamlNode*>& documents() const { return documents_; }
@@ -67,6 +71,8 @@ class YamlFile {
   friend class YamlTreeBuilder;
 
   YamlFile() = default;
+  static std::unique_ptr<const YamlFile> Parse(std::string_view text, DiagnosticLog& log,
+                                               bool simple_first);
 
   std::deque<YamlNode> nodes_;
   std::vector<const YamlNode*> documents_;

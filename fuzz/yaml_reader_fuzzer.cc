@@ -1,0 +1,36 @@
+// The simple YAML reader against libyaml on arbitrary bytes: whenever the simple reader takes a
+// text rather than declining it, the tree and the diagnostics must be exactly libyaml's.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "check.h"
+#include "dag/diagnostic.h"
+#include "dag/simple_yaml.h"
+#include "dag/yaml_tree.h"
+#include "dag/yaml_tree_text.h"
+
+namespace {
+
+std::string DiagnosticsText(const weft::dag::DiagnosticLog& log) {
+  std::string out;
+  for (const auto& error : log.errors()) out += error.ToString() + "\n";
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (!weft::dag::ReadSimpleYaml(text)) return 0;
+  weft::dag::DiagnosticLog simple_log("f.yaml");
+  weft::dag::DiagnosticLog libyaml_log("f.yaml");
+  const auto simple = weft::dag::YamlFile::Parse(text, simple_log);
+  const auto libyaml = weft::dag::YamlFile::ParseWithLibyaml(text, libyaml_log);
+  WEFT_FUZZ_CHECK(libyaml != nullptr);
+  WEFT_FUZZ_CHECK(weft::dag::YamlFileText(simple.get()) == weft::dag::YamlFileText(libyaml.get()));
+  WEFT_FUZZ_CHECK(DiagnosticsText(simple_log) == DiagnosticsText(libyaml_log));
+  return 0;
+}
