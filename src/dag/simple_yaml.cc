@@ -1,6 +1,8 @@
 #include "dag/simple_yaml.h"
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace weft::dag {
@@ -11,9 +13,21 @@ using Type = YamlEvent::Type;
 // libyaml refuses a key longer than 1024 characters; keys anywhere near that are left to it.
 constexpr std::size_t kMaxKeyLength = 1000;
 
-bool IsPrintableAsciiText(std::string_view text) {
-  for (const unsigned char c : text) {
-    if ((c < 0x20 && c != '\n') || c > 0x7e) return false;
+// True when every byte of `line` is printable ASCII (0x20-0x7e), tested eight at a time: for
+// such bytes, neither the byte, nor the byte plus one, nor the byte minus 0x20 has its top bit
+// set; and the lowest byte that is not printable sets it without a carry from below.
+bool IsPrintableAscii(std::string_view line) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101;
+  constexpr std::uint64_t kTopBits = 0x8080808080808080;
+  std::size_t i = 0;
+  for (; i + 8 <= line.size(); i += 8) {
+    std::uint64_t bytes;
+    std::memcpy(&bytes, line.data() + i, 8);
+    if (((bytes | (bytes + kOnes) | (bytes - 0x20 * kOnes)) & kTopBits) != 0) return false;
+  }
+  for (; i < line.size(); ++i) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if (c < 0x20 || c > 0x7e) return false;
   }
   return true;
 }
@@ -54,7 +68,6 @@ class SimpleYamlReader {
       : text_(text), events_(events) {}
 
   bool Read() {
-    if (!IsPrintableAsciiText(text_)) return false;
     while (NextContentLine()) {
       const std::size_t first = begin_ + indent_;
       if (indent_ == 0 && (text_.substr(first, 3) == "---" || text_.substr(first, 3) == "...")) {
@@ -86,7 +99,7 @@ class SimpleYamlReader {
         return false;
       }
     }
-    if (!started_) return false;
+    if (!started_ || !text_is_ascii_) return false;
     if (value_pending_) EmitNull();
     while (!blocks_.empty()) Close();
     Emit(Type::kDocumentEnd, text_.size());
@@ -100,7 +113,8 @@ class SimpleYamlReader {
     std::size_t indent;
   };
 
-  // Moves to the next line with more than spaces and a comment on it; false at the end.
+  // Moves to the next line with more than spaces and a comment on it; false at the end, or at
+  // a line with a byte outside printable ASCII (tab, CR, UTF-8...).
   bool NextContentLine() {
     while (next_ < text_.size()) {
       begin_ = next_;
@@ -108,6 +122,10 @@ class SimpleYamlReader {
       end_ = newline == std::string_view::npos ? text_.size() : newline;
       next_ = newline == std::string_view::npos ? text_.size() : newline + 1;
       ++line_;
+      if (!IsPrintableAscii(text_.substr(begin_, end_ - begin_))) {
+        text_is_ascii_ = false;
+        return false;
+      }
       const std::size_t first = SkipSpaces(begin_);
       if (first < end_ && text_[first] != '#') {
         indent_ = first - begin_;
@@ -295,6 +313,7 @@ class SimpleYamlReader {
   std::size_t indent_ = 0;
   int line_ = 0;
   bool started_ = false;
+  bool text_is_ascii_ = true;
   bool value_pending_ = false;  // the last key read has no value on its line
   Location pending_key_;
   std::vector<Block> blocks_;

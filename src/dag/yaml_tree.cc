@@ -3,6 +3,7 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <new>
 #include <string>
@@ -239,9 +240,6 @@ class YamlTreeBuilder {
         Open(YamlNode::Kind::kMapping, event);
         break;
       case YamlEvent::Type::kMappingEnd:
-        ResolveKeys(*stack_.back().node);
-        Close();
-        break;
       case YamlEvent::Type::kSequenceEnd:
         Close();
         break;
@@ -252,7 +250,8 @@ class YamlTreeBuilder {
   struct OpenCollection {
     YamlNode* node;
     std::string anchor;
-    std::size_t weight;  // nodes it stands for once aliases are expanded
+    std::size_t weight;       // nodes it stands for once aliases are expanded
+    std::size_t first_child;  // where its children start in children_
   };
   // A node an alias may name; null while the node is still open (an alias to it would be
   // recursive).
@@ -267,15 +266,15 @@ class YamlTreeBuilder {
       node = NewNode(YamlNode::Kind::kNull, event.where);
       // An empty value is marked where the next token starts; the key is where users look.
       if (!stack_.empty() && stack_.back().node->is_mapping() &&
-          stack_.back().node->children.size() % 2 == 1) {
-        node->where = stack_.back().node->children.back()->where;
+          (children_.size() - stack_.back().first_child) % 2 == 1) {
+        node->where = children_.back()->where;
       }
     } else {
       node = NewNode(YamlNode::Kind::kScalar, event.where);
       node->plain = event.plain;
       node->text = event.text;
     }
-    Complete(node, 1, std::string(event.anchor));
+    Complete(node, 1, event.anchor);
   }
 
   void OnAlias(const YamlEvent& event) {
@@ -309,12 +308,17 @@ class YamlTreeBuilder {
           "a DAG file never needs that much nesting; flatten it"};
     }
     if (!anchor.empty()) anchors_[anchor] = Anchor{};
-    stack_.push_back({NewNode(kind, where), std::move(anchor), 1});
+    stack_.push_back({NewNode(kind, where), std::move(anchor), 1, children_.size()});
   }
 
+  // Gives the innermost collection its children, allocated once at their final size.
   void Close() {
     OpenCollection done = std::move(stack_.back());
     stack_.pop_back();
+    const auto first = children_.begin() + static_cast<std::ptrdiff_t>(done.first_child);
+    done.node->children.assign(first, children_.end());
+    children_.erase(first, children_.end());
+    if (done.node->is_mapping()) ResolveKeys(*done.node);
     Complete(done.node, done.weight, done.anchor);
   }
 
@@ -330,18 +334,19 @@ class YamlTreeBuilder {
       root_ = node;
       return;
     }
-    stack_.back().node->children.push_back(node);
+    children_.push_back(node);
     stack_.back().weight += weight;
   }
 
-  void Complete(const YamlNode* node, std::size_t weight, const std::string& anchor) {
-    if (!anchor.empty()) anchors_[anchor] = {node, weight};
+  void Complete(const YamlNode* node, std::size_t weight, std::string_view anchor) {
+    if (!anchor.empty()) anchors_[std::string(anchor)] = {node, weight};
     Attach(node, weight);
   }
 
   // Drops (and reports) keys given twice, then applies `<<` merge keys: merged entries never
   // replace keys written in the mapping, and earlier merges win over later ones.
   void ResolveKeys(YamlNode& mapping) {
+    if (HasOnlyDistinctKeys(mapping)) return;
     std::vector<const YamlNode*> entries;
     std::vector<const YamlNode*> merges;
     entries.reserve(mapping.children.size());
@@ -383,6 +388,21 @@ class YamlTreeBuilder {
     mapping.children = std::move(entries);
   }
 
+  // True for a small mapping without merge keys or repeated keys: the common case, with
+  // nothing to resolve, answered without allocating.
+  static bool HasOnlyDistinctKeys(const YamlNode& mapping) {
+    if (mapping.size() > kLinearScanLimit) return false;
+    for (std::size_t i = 0; i < mapping.size(); ++i) {
+      const YamlNode& key = mapping.key(i);
+      if (IsMergeKey(key)) return false;
+      if (!key.is_scalar()) continue;
+      for (std::size_t j = 0; j < i; ++j) {
+        if (mapping.key(j).is_scalar() && mapping.key(j).text == key.text) return false;
+      }
+    }
+    return true;
+  }
+
   static void MergeInto(const YamlNode& source, KeySet& keys,
                         std::vector<const YamlNode*>& entries) {
     for (std::size_t i = 0; i < source.size(); ++i) {
@@ -405,6 +425,8 @@ class YamlTreeBuilder {
   YamlFile& file_;
   DiagnosticLog& log_;
   std::vector<OpenCollection> stack_;
+  // The children of the open collections so far, outermost first.
+  std::vector<const YamlNode*> children_;
   std::unordered_map<std::string, Anchor> anchors_;  // of the current document
   const YamlNode* root_ = nullptr;
   Location document_where_;
