@@ -14,6 +14,11 @@
 
 namespace {
 
+class Discard final : public weft::dag::YamlEventSink {
+ public:
+  void Add(const weft::dag::YamlEvent&) override {}
+};
+
 std::string DiagnosticsText(const weft::dag::DiagnosticLog& log) {
   std::string out;
   for (const auto& error : log.errors()) out += error.ToString() + "\n";
@@ -24,7 +29,8 @@ std::string DiagnosticsText(const weft::dag::DiagnosticLog& log) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  if (!weft::dag::ReadSimpleYaml(text)) return 0;
+  Discard events;
+  if (!weft::dag::ReadSimpleYaml(text, events)) return 0;
   weft::dag::DiagnosticLog simple_log("f.yaml");
   weft::dag::DiagnosticLog libyaml_log("f.yaml");
   const auto simple = weft::dag::YamlFile::Parse(text, simple_log);

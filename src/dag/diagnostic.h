@@ -38,6 +38,7 @@ class DiagnosticLog {
   void Error(Location where, std::string_view key, std::string message, std::string hint = {});
   void Warning(Location where, std::string_view key, std::string message, std::string hint = {});
 
+  const std::string& file() const { return file_; }
   const std::vector<Diagnostic>& errors() const { return errors_; }
   const std::vector<Diagnostic>& warnings() const { return warnings_; }
 

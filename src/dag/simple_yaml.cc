@@ -64,8 +64,7 @@ bool IsIndicator(char c) {
 // that reads returns false to decline.
 class SimpleYamlReader {
  public:
-  SimpleYamlReader(std::string_view text, std::vector<YamlEvent>& events)
-      : text_(text), events_(events) {}
+  SimpleYamlReader(std::string_view text, YamlEventSink& sink) : text_(text), sink_(sink) {}
 
   bool Read() {
     while (NextContentLine()) {
@@ -291,10 +290,10 @@ class SimpleYamlReader {
 
   Location Where(std::size_t pos) const { return {line_, static_cast<int>(pos - begin_) + 1}; }
 
-  void Emit(Type type, std::size_t pos) { events_.push_back({type, false, Where(pos), {}, {}}); }
+  void Emit(Type type, std::size_t pos) { sink_.Add({type, false, Where(pos), {}, {}}); }
 
   void EmitScalar(std::size_t pos, std::string_view value, bool plain) {
-    events_.push_back({Type::kScalar, plain, Where(pos), value, {}});
+    sink_.Add({Type::kScalar, plain, Where(pos), value, {}});
   }
 
   void EmitPlain(std::size_t begin, std::size_t end) {
@@ -303,10 +302,10 @@ class SimpleYamlReader {
 
   // The value of a key with none: an empty plain scalar, which the tree builder places at its
   // key.
-  void EmitNull() { events_.push_back({Type::kScalar, true, pending_key_, {}, {}}); }
+  void EmitNull() { sink_.Add({Type::kScalar, true, pending_key_, {}, {}}); }
 
   std::string_view text_;
-  std::vector<YamlEvent>& events_;
+  YamlEventSink& sink_;
   std::size_t next_ = 0;   // where the line after the current one starts
   std::size_t begin_ = 0;  // the current line is [begin_, end_), without its line feed
   std::size_t end_ = 0;
@@ -321,11 +320,8 @@ class SimpleYamlReader {
 
 }  // namespace
 
-std::optional<std::vector<YamlEvent>> ReadSimpleYaml(std::string_view text) {
-  std::vector<YamlEvent> events;
-  events.reserve(text.size() / 16);
-  if (!SimpleYamlReader(text, events).Read()) return std::nullopt;
-  return events;
+bool ReadSimpleYaml(std::string_view text, YamlEventSink& sink) {
+  return SimpleYamlReader(text, sink).Read();
 }
 
 }  // namespace weft::dag

@@ -1,8 +1,6 @@
 #pragma once
 
-#include <optional>
 #include <string_view>
-#include <vector>
 
 #include "dag/yaml_event.h"
 
@@ -10,10 +8,11 @@ namespace weft::dag {
 
 // Reads the plain subset of YAML that DAG files are nearly always written in, about ten times
 // faster than libyaml, whose per-character scanner and per-token allocations dominate loading a
-// big file (a layered DAG names 90,000 dependencies). It yields exactly the events libyaml
-// yields for the same text, marks included, or declines: at the first thing outside the subset
-// it returns nothing and the caller hands the whole text to libyaml. So it never reports an
-// error and never reads a text differently from libyaml (fuzz/yaml_reader_fuzzer.cc checks).
+// big file (a layered DAG names 90,000 dependencies). It gives `sink` exactly the events
+// libyaml yields for the same text, marks included, and returns true; or it declines: at the
+// first thing outside the subset it returns false, the events given so far mean nothing, and
+// the caller hands the whole text to libyaml. So it never reports an error and never reads a
+// text differently from libyaml (fuzz/yaml_reader_fuzzer.cc checks).
 //
 // The subset: printable ASCII and line feeds; one implicit document whose root is a block
 // mapping or sequence; block mappings with plain keys; block sequences, including indentless
@@ -21,6 +20,6 @@ namespace weft::dag {
 // scalars without escapes, or flow sequences of plain scalars; comments and blank lines.
 // Declined, among others: anchors, aliases, tags, block scalars (`|`, `>`), values continued
 // on the next line, flow mappings, tabs, CR, non-ASCII bytes, `---` and directives.
-std::optional<std::vector<YamlEvent>> ReadSimpleYaml(std::string_view text);
+bool ReadSimpleYaml(std::string_view text, YamlEventSink& sink);
 
 }  // namespace weft::dag

@@ -28,4 +28,11 @@ struct YamlEvent {
   std::string_view anchor;
 };
 
+// Takes the events of one parse, in order.
+class YamlEventSink {
+ public:
+  virtual ~YamlEventSink() = default;
+  virtual void Add(const YamlEvent& event) = 0;
+};
+
 }  // namespace weft::dag

@@ -211,12 +211,12 @@ std::string_view YamlNode::Describe() const {
 
 // Turns parse events into YamlNodes, keeping an explicit stack of open collections so that
 // building never recurses.
-class YamlTreeBuilder {
+class YamlTreeBuilder final : public YamlEventSink {
  public:
   YamlTreeBuilder(YamlFile& file, DiagnosticLog& log) : file_(file), log_(log) {}
 
   // Takes the events of a whole stream, one at a time and in order.
-  void Add(const YamlEvent& event) {
+  void Add(const YamlEvent& event) override {
     switch (event.type) {
       case YamlEvent::Type::kDocumentStart:
         anchors_.clear();
@@ -434,32 +434,36 @@ class YamlTreeBuilder {
 };
 
 std::unique_ptr<const YamlFile> YamlFile::Parse(std::string_view text, DiagnosticLog& log) {
-  return Parse(text, log, true);
+  if (auto file = ReadSimple(text, log)) return file;
+  return ParseWithLibyaml(text, log);
 }
 
 std::unique_ptr<const YamlFile> YamlFile::ParseWithLibyaml(std::string_view text,
                                                            DiagnosticLog& log) {
-  return Parse(text, log, false);
-}
-
-std::unique_ptr<const YamlFile> YamlFile::Parse(std::string_view text, DiagnosticLog& log,
-                                                bool simple_first) {
   auto file = std::unique_ptr<YamlFile>(new YamlFile());
   try {
     YamlTreeBuilder builder(*file, log);
-    const auto simple = simple_first ? ReadSimpleYaml(text) : std::nullopt;
-    if (simple) {
-      for (const YamlEvent& event : *simple) builder.Add(event);
-    } else {
-      EventStream events(text);
-      YamlEvent event;
-      while (events.Next(event)) builder.Add(event);
-    }
+    EventStream events(text);
+    YamlEvent event;
+    while (events.Next(event)) builder.Add(event);
     return file;
   } catch (const ParseAbort& abort) {
     log.Error(abort.where, "", abort.message, abort.hint);
   }
   return nullptr;
+}
+
+std::unique_ptr<const YamlFile> YamlFile::ReadSimple(std::string_view text, DiagnosticLog& log) {
+  auto file = std::unique_ptr<YamlFile>(new YamlFile());
+  DiagnosticLog found(log.file());
+  try {
+    YamlTreeBuilder builder(*file, found);
+    if (!ReadSimpleYaml(text, builder)) return nullptr;
+  } catch (const ParseAbort&) {
+    return nullptr;  // libyaml reads the text again and reports where
+  }
+  log.Append(found);
+  return file;
 }
 
 }  // namespace weft::dag

@@ -71,8 +71,9 @@ class YamlFile {
   friend class YamlTreeBuilder;
 
   YamlFile() = default;
-  static std::unique_ptr<const YamlFile> Parse(std::string_view text, DiagnosticLog& log,
-                                               bool simple_first);
+  // The tree the simple reader reads, or null when it declines (or the builder stops it:
+  // libyaml reads the text again to say where). Diagnostics reach `log` only with a tree.
+  static std::unique_ptr<const YamlFile> ReadSimple(std::string_view text, DiagnosticLog& log);
 
   std::deque<YamlNode> nodes_;
   std::vector<const YamlNode*> documents_;
