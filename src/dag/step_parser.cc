@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <unordered_set>
 #include <utility>
 
@@ -195,12 +196,12 @@ class StepReader {
     const YamlNode* value = fields.Find("depends");
     if (value == nullptr) return;
     const std::string_view key = fields.Spelling("depends");
-    std::vector<const YamlNode*> items;
-    if (value->is_sequence()) {
-      items = value->children;
-    } else {
-      items.push_back(value);
-    }
+    // One name, or a list of them.
+    const std::span<const YamlNode* const> items =
+        value->is_sequence() ? std::span<const YamlNode* const>(value->children)
+                             : std::span<const YamlNode* const>(&value, 1);
+    step_.depends.reserve(items.size());
+    depends_.where.reserve(items.size());
     for (const YamlNode* item : items) {
       if (!item->is_scalar() || item->text.empty()) {
         log_.Error(item->where, key,
