@@ -1,5 +1,6 @@
 // The simple YAML reader against libyaml on arbitrary bytes: whenever the simple reader takes a
-// text rather than declining it, the tree and the diagnostics must be exactly libyaml's.
+// text rather than declining it, the tree and the diagnostics must be exactly libyaml's (both
+// null when the tree builder refuses it, e.g. nested too deep).
 
 #include <cstddef>
 #include <cstdint>
@@ -14,16 +15,11 @@
 
 namespace {
 
+// The simple reader's events are not needed here, only whether it takes the text.
 class Discard final : public weft::dag::YamlEventSink {
  public:
   void Add(const weft::dag::YamlEvent&) override {}
 };
-
-std::string DiagnosticsText(const weft::dag::DiagnosticLog& log) {
-  std::string out;
-  for (const auto& error : log.errors()) out += error.ToString() + "\n";
-  return out;
-}
 
 }  // namespace
 
@@ -35,8 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   weft::dag::DiagnosticLog libyaml_log("f.yaml");
   const auto simple = weft::dag::YamlFile::Parse(text, simple_log);
   const auto libyaml = weft::dag::YamlFile::ParseWithLibyaml(text, libyaml_log);
-  WEFT_FUZZ_CHECK(libyaml != nullptr);
   WEFT_FUZZ_CHECK(weft::dag::YamlFileText(simple.get()) == weft::dag::YamlFileText(libyaml.get()));
-  WEFT_FUZZ_CHECK(DiagnosticsText(simple_log) == DiagnosticsText(libyaml_log));
+  WEFT_FUZZ_CHECK(weft::dag::ErrorsText(simple_log) == weft::dag::ErrorsText(libyaml_log));
   return 0;
 }

@@ -6,13 +6,15 @@
 
 namespace weft::dag {
 
-// Reads the plain subset of YAML that DAG files are nearly always written in, about ten times
-// faster than libyaml, whose per-character scanner and per-token allocations dominate loading a
-// big file (a layered DAG names 90,000 dependencies). It gives `sink` exactly the events
-// libyaml yields for the same text, marks included, and returns true; or it declines: at the
-// first thing outside the subset it returns false, the events given so far mean nothing, and
-// the caller hands the whole text to libyaml. So it never reports an error and never reads a
-// text differently from libyaml (fuzz/yaml_reader_fuzzer.cc checks).
+// Reads the plain subset of YAML that DAG files are nearly always written in, without libyaml,
+// whose per-character scanner and per-token allocations dominate loading a big file (for a
+// layered DAG naming 90,000 dependencies: 21 M instructions here against libyaml's 184 M). It
+// gives `sink` the events libyaml yields for the same text, with the same marks wherever the
+// tree keeps them (an empty value is marked at its key, as the tree builder places it; ends
+// are not marked), and returns true; or it declines: at the first thing outside the subset it
+// returns false, the events given so far mean nothing, and the caller hands the whole text to
+// libyaml. So it never reports an error, and the tree and diagnostics built from its events are
+// libyaml's (fuzz/yaml_reader_fuzzer.cc checks).
 //
 // The subset: printable ASCII and line feeds; one implicit document whose root is a block
 // mapping or sequence; block mappings with plain keys; block sequences, including indentless

@@ -52,12 +52,6 @@ bool Accepts(const std::string& text) {
   return ReadSimpleYaml(text, events);
 }
 
-std::string ErrorsText(const DiagnosticLog& log) {
-  std::string out;
-  for (const Diagnostic& error : log.errors()) out += error.ToString() + "\n";
-  return out;
-}
-
 // Parses `text` with the simple reader first and with libyaml alone, and expects the same tree
 // and the same errors.
 void ExpectSameAsLibyaml(const std::string& text) {

@@ -6,9 +6,9 @@
 
 namespace weft::dag {
 
-// One event of a YAML parse, as libyaml reports it, in the form the tree builder takes it from
-// either reader (libyaml, or the simple reader of simple_yaml.h). Views point into the reader's
-// memory and are valid until the next event.
+// One event of a YAML parse, in the form the tree builder takes it from either reader (libyaml's
+// events converted, or the simple reader of simple_yaml.h). Views point into the reader's memory
+// and are valid until the next event.
 struct YamlEvent {
   enum class Type : unsigned char {
     kDocumentStart,

@@ -22,7 +22,8 @@ namespace {
 constexpr std::size_t kAliasAllowance = 100'000;
 constexpr std::size_t kAliasRatio = 10;
 
-// Mappings with more entries than this look keys up through a hash map instead of a scan.
+// Mappings with more entries than this look keys up through a hash map instead of a scan, and
+// are always resolved through a KeySet.
 constexpr std::size_t kLinearScanLimit = 16;
 
 Location ToLocation(const yaml_mark_t& mark) {
@@ -346,7 +347,7 @@ class YamlTreeBuilder final : public YamlEventSink {
   // Drops (and reports) keys given twice, then applies `<<` merge keys: merged entries never
   // replace keys written in the mapping, and earlier merges win over later ones.
   void ResolveKeys(YamlNode& mapping) {
-    if (HasOnlyDistinctKeys(mapping)) return;
+    if (NeedsNoResolving(mapping)) return;
     std::vector<const YamlNode*> entries;
     std::vector<const YamlNode*> merges;
     entries.reserve(mapping.children.size());
@@ -389,8 +390,8 @@ class YamlTreeBuilder final : public YamlEventSink {
   }
 
   // True for a small mapping without merge keys or repeated keys: the common case, with
-  // nothing to resolve, answered without allocating.
-  static bool HasOnlyDistinctKeys(const YamlNode& mapping) {
+  // nothing to drop or merge, answered without allocating.
+  static bool NeedsNoResolving(const YamlNode& mapping) {
     if (mapping.size() > kLinearScanLimit) return false;
     for (std::size_t i = 0; i < mapping.size(); ++i) {
       const YamlNode& key = mapping.key(i);

@@ -1,13 +1,14 @@
 #pragma once
 
-// A YAML file as a tree of nodes that remember where they were written, built from libyaml's
-// parser events (or, for the plain YAML most DAG files are, from simple_yaml.h's). libyaml rather
-// than yaml-cpp: it parses a 100,000-step file five to eight times faster (0.1 s against 0.5-0.8 s
-// here), and the §8 bar is a second for the whole load. Building the tree ourselves also guarantees
-// what a composed YAML::Node does not: aliases cannot expand into a "billion laughs" (their total
-// expansion is bounded by the size of the file), an alias cannot make the tree cyclic, nesting is
-// bounded (kMaxDepth) and never recursed on the stack, a key given twice in one mapping is
-// reported, and `<<` merge keys work as in other YAML libraries.
+// A YAML file as a tree of nodes that remember where they were written, built from parse events:
+// those of weft's simple reader (simple_yaml.h) for the plain YAML most DAG files are, libyaml's
+// for anything else. libyaml rather than yaml-cpp: it parsed a 100,000-step file five to eight
+// times faster (0.1 s against 0.5-0.8 s here), and the §8 bar is a second for the whole load.
+// Building the tree ourselves also guarantees what a composed YAML::Node does not: aliases
+// cannot expand into a "billion laughs" (their total expansion is bounded by the size of the
+// file), an alias cannot make the tree cyclic, nesting is bounded (kMaxDepth) and never recursed
+// on the stack, a key given twice in one mapping is reported, and `<<` merge keys work as in
+// other YAML libraries.
 
 #include <cstddef>
 #include <deque>

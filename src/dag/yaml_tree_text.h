@@ -1,10 +1,12 @@
 #pragma once
 
-// A parsed YAML file written out node by node, with each node's kind, place and text: what the
-// tests and the fuzzer compare when they check two readers against each other.
+// A parsed YAML file written out node by node, with each node's kind, place and text, and a
+// log's errors one per line: what the tests and the fuzzer compare when they check two readers
+// against each other.
 
 #include <string>
 
+#include "dag/diagnostic.h"
 #include "dag/yaml_tree.h"
 
 namespace weft::dag {
@@ -26,6 +28,12 @@ inline std::string YamlFileText(const YamlFile* file) {
     out += "---\n";
     AppendYamlNodeText(*document, 0, out);
   }
+  return out;
+}
+
+inline std::string ErrorsText(const DiagnosticLog& log) {
+  std::string out;
+  for (const Diagnostic& error : log.errors()) out += error.ToString() + "\n";
   return out;
 }
 
