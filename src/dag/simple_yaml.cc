@@ -112,6 +112,10 @@ class SimpleYamlReader {
     bool indentless;  // a sequence at the indentation of the key it belongs to
     std::size_t indent;
   };
+  struct Plain {
+    std::size_t end;    // after its last character that is not a space
+    std::size_t colon;  // of the `: ` after it when it is a key, else npos
+  };
 
   // Moves to the next line with more than spaces and a comment on it; false at the end, or at
   // a line with a byte outside printable ASCII (tab, CR, UTF-8...).
@@ -136,9 +140,10 @@ class SimpleYamlReader {
   }
 
   bool ReadMappingEntry(std::size_t pos) {
-    const std::size_t colon = KeyEnd(pos);
-    if (IsEntry(pos) || colon == std::string_view::npos) return false;
-    return ReadEntryAfterKey(pos, colon);
+    if (IsEntry(pos) || !CanStartPlain(pos)) return false;
+    const Plain key = ScanPlain(pos);
+    if (key.colon == std::string_view::npos) return false;
+    return ReadEntryAfterKey(pos, key);
   }
 
   bool ReadSequenceEntry(std::size_t pos) {
@@ -146,21 +151,25 @@ class SimpleYamlReader {
     const std::size_t item = SkipSpaces(pos + 1);
     // An empty item, or one whose value starts on the next line or is itself an entry.
     if (item == end_ || text_[item] == '#' || IsEntry(item)) return false;
-    const std::size_t colon = KeyEnd(item);
-    if (colon == std::string_view::npos) return ReadValue(item);
+    if (!CanStartPlain(item)) return ReadValue(item);
+    const Plain plain = ScanPlain(item);
+    if (plain.colon == std::string_view::npos) {
+      EmitPlain(item, plain.end);
+      return true;
+    }
     blocks_.push_back({true, false, item - begin_});
     Emit(Type::kMappingStart, item);
-    return ReadEntryAfterKey(item, colon);
+    return ReadEntryAfterKey(item, plain);
   }
 
-  // The key from `key` to the indicator at `colon`, and the value after it.
-  bool ReadEntryAfterKey(std::size_t key, std::size_t colon) {
-    if (colon - key > kMaxKeyLength) return false;
-    EmitPlain(key, TrimmedEnd(key, colon));
-    const std::size_t value = SkipSpaces(colon + 1);
+  // The key scanned from `pos`, and the value after it.
+  bool ReadEntryAfterKey(std::size_t pos, const Plain& key) {
+    if (key.colon - pos > kMaxKeyLength) return false;
+    EmitPlain(pos, key.end);
+    const std::size_t value = SkipSpaces(key.colon + 1);
     if (value == end_ || text_[value] == '#') {
       value_pending_ = true;
-      pending_key_ = Where(key);
+      pending_key_ = Where(pos);
       return true;
     }
     return ReadValue(value);
@@ -180,17 +189,9 @@ class SimpleYamlReader {
 
   bool ReadPlain(std::size_t pos) {
     if (!CanStartPlain(pos)) return false;
-    std::size_t end = pos;
-    for (std::size_t p = pos; p < end_; ++p) {
-      const char c = text_[p];
-      if (c == ':' && IsBlankAt(p + 1)) return false;  // a key where a value belongs
-      if (c != ' ') {
-        end = p + 1;
-      } else if (p + 1 < end_ && text_[p + 1] == '#') {
-        break;
-      }
-    }
-    EmitPlain(pos, end);
+    const Plain plain = ScanPlain(pos);
+    if (plain.colon != std::string_view::npos) return false;  // a key where a value belongs
+    EmitPlain(pos, plain.end);
     return true;
   }
 
@@ -243,15 +244,23 @@ class SimpleYamlReader {
     }
   }
 
-  // Where a plain key that starts at `pos` ends: the offset of its `:`, or npos when `pos` does
-  // not start a plain key on this line.
-  std::size_t KeyEnd(std::size_t pos) const {
-    if (!CanStartPlain(pos)) return std::string_view::npos;
+  // A plain scalar that starts at `pos` and ends at the line's end, at a comment, or at the
+  // `: ` that makes it a key.
+  Plain ScanPlain(std::size_t pos) const {
+    Plain plain{pos, std::string_view::npos};
     for (std::size_t p = pos; p < end_; ++p) {
-      if (text_[p] == ':' && IsBlankAt(p + 1)) return p;
-      if (text_[p] == ' ' && p + 1 < end_ && text_[p + 1] == '#') break;
+      const char c = text_[p];
+      if (c == ':' && IsBlankAt(p + 1)) {
+        plain.colon = p;
+        break;
+      }
+      if (c != ' ') {
+        plain.end = p + 1;
+      } else if (p + 1 < end_ && text_[p + 1] == '#') {
+        break;
+      }
     }
-    return std::string_view::npos;
+    return plain;
   }
 
   bool CanStartPlain(std::size_t pos) const {
@@ -271,11 +280,6 @@ class SimpleYamlReader {
   std::size_t SkipSpaces(std::size_t pos) const {
     while (pos < end_ && text_[pos] == ' ') ++pos;
     return pos;
-  }
-
-  std::size_t TrimmedEnd(std::size_t begin, std::size_t end) const {
-    while (end > begin && text_[end - 1] == ' ') --end;
-    return end;
   }
 
   void Open(std::size_t pos, bool indentless) {
