@@ -94,15 +94,10 @@ std::optional<std::vector<std::string>> ReadTextList(const YamlNode& value, std:
 
 std::optional<std::vector<int>> ReadIntegerList(const YamlNode& value, std::string_view key,
                                                 int min, int max, DiagnosticLog& log) {
-  std::vector<const YamlNode*> items;
-  if (value.is_sequence()) {
-    items = value.children;
-  } else {
-    items.push_back(&value);
-  }
+  const YamlNode* const node = &value;
   std::vector<int> numbers;
   bool ok = true;
-  for (const YamlNode* item : items) {
+  for (const YamlNode* item : ItemsOrOne(node)) {
     if (const auto number = ReadInteger(*item, key, min, max, log)) {
       numbers.push_back(static_cast<int>(*number));
     } else {

@@ -196,10 +196,7 @@ class StepReader {
     const YamlNode* value = fields.Find("depends");
     if (value == nullptr) return;
     const std::string_view key = fields.Spelling("depends");
-    // One name, or a list of them.
-    const std::span<const YamlNode* const> items =
-        value->is_sequence() ? std::span<const YamlNode* const>(value->children)
-                             : std::span<const YamlNode* const>(&value, 1);
+    const std::span<const YamlNode* const> items = ItemsOrOne(value);
     step_.depends.reserve(items.size());
     depends_.where.reserve(items.size());
     for (const YamlNode* item : items) {

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,15 @@ struct YamlNode {
   // "a string", "a list", "a mapping" or "empty", for messages such as "must be X, not Y".
   std::string_view Describe() const;
 };
+
+// The items of a list, or the one node `node` points at otherwise: for keys that take one value
+// or a list of them. The span may hold `node` itself, so it is valid while that pointer is (a
+// temporary pointer is refused).
+inline std::span<const YamlNode* const> ItemsOrOne(const YamlNode* const& node) {
+  if (node->is_sequence()) return node->children;
+  return {&node, 1};
+}
+std::span<const YamlNode* const> ItemsOrOne(const YamlNode*&& node) = delete;
 
 // The documents of one YAML stream. Owns every node; pointers into it stay valid as long as
 // the YamlFile lives.

@@ -83,6 +83,19 @@ TEST_F(YamlTreeTest, DescribeNamesKinds) {
   EXPECT_EQ(root.value(3).Describe(), "empty");
 }
 
+TEST_F(YamlTreeTest, ItemsOrOneListsAListsItemsOrTheNodeItself) {
+  const YamlNode& root = Parse("a: [x, y]\nb: z\nc: {d: 1}\n");
+  const YamlNode* list = &root.value(0);
+  const YamlNode* scalar = &root.value(1);
+  const YamlNode* mapping = &root.value(2);
+  ASSERT_EQ(ItemsOrOne(list).size(), 2u);
+  EXPECT_EQ(ItemsOrOne(list)[1]->text, "y");
+  ASSERT_EQ(ItemsOrOne(scalar).size(), 1u);
+  EXPECT_EQ(ItemsOrOne(scalar)[0], scalar);
+  ASSERT_EQ(ItemsOrOne(mapping).size(), 1u);
+  EXPECT_EQ(ItemsOrOne(mapping)[0], mapping);
+}
+
 TEST_F(YamlTreeTest, EveryDocumentIsKeptAndEmptyOnesAreNull) {
   file_ = YamlFile::Parse("a: 1\n---\nb: 2\n---\n", log_);
   ASSERT_NE(file_, nullptr);
