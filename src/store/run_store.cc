@@ -303,13 +303,13 @@ RETURNING id, attempt)sql",
         delete_outputs(db, "DELETE FROM outputs WHERE run = ?1"),
         upsert_step(db, fmt::format(R"sql(
 INSERT INTO steps (run, {})
-VALUES ({}, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
 ON CONFLICT (run, idx) DO UPDATE SET
   name = excluded.name, handler = excluded.handler, status = excluded.status,
   exit_code = excluded.exit_code, started_at = excluded.started_at,
   finished_at = excluded.finished_at, retry_count = excluded.retry_count, error = excluded.error,
   stdout_file = excluded.stdout_file, stderr_file = excluded.stderr_file, pid = excluded.pid)sql",
-                                    kStepColumns, kRowIdOfRef)),
+                                    kStepColumns)),
         insert_output(db,
                       "INSERT INTO outputs (run, position, name, value) VALUES (?1, ?2, ?3, ?4)"),
         finish_run(db,
@@ -469,28 +469,27 @@ int RunStore::WriteRun(const RunRecord& run, const std::vector<StepRecord>& step
     remove->Bind(1, row_id);
     remove->Step();
   }
-  for (const StepRecord& step : steps) InsertStep(run.ref(), step);
+  for (const StepRecord& step : steps) InsertStep(row_id, step);
   ReplaceOutputs(row_id, outputs);
   transaction.Commit();
   return attempt;
 }
 
-void RunStore::InsertStep(const RunRef& run, const StepRecord& step) {
+void RunStore::InsertStep(std::int64_t row_id, const StepRecord& step) {
   StatementUse upsert(statements_->upsert_step);
-  upsert->Bind(1, run.name);
-  upsert->Bind(2, run.run_id);
-  upsert->Bind(3, step.index);
-  upsert->Bind(4, step.name);
-  upsert->Bind(5, HandlerName(step.handler));
-  upsert->Bind(6, engine::ToString(step.status));
-  upsert->Bind(7, step.exit_code);
-  upsert->Bind(8, step.started_at_ns);
-  upsert->Bind(9, step.finished_at_ns);
-  upsert->Bind(10, step.retry_count);
-  upsert->Bind(11, step.error);
-  upsert->Bind(12, step.stdout_file);
-  upsert->Bind(13, step.stderr_file);
-  upsert->Bind(14, step.pid);
+  upsert->Bind(1, row_id);
+  upsert->Bind(2, step.index);
+  upsert->Bind(3, step.name);
+  upsert->Bind(4, HandlerName(step.handler));
+  upsert->Bind(5, engine::ToString(step.status));
+  upsert->Bind(6, step.exit_code);
+  upsert->Bind(7, step.started_at_ns);
+  upsert->Bind(8, step.finished_at_ns);
+  upsert->Bind(9, step.retry_count);
+  upsert->Bind(10, step.error);
+  upsert->Bind(11, step.stdout_file);
+  upsert->Bind(12, step.stderr_file);
+  upsert->Bind(13, step.pid);
   upsert->Step();
 }
 
@@ -524,8 +523,8 @@ void RunStore::SaveRun(const RunRecord& run, const std::vector<StepRecord>& step
 void RunStore::SaveSteps(const RunRef& run, const std::vector<StepRecord>& steps) {
   std::lock_guard lock(mutex_);
   WriteTransaction transaction(db_);
-  RowId(run);  // throws when the run is not stored
-  for (const StepRecord& step : steps) InsertStep(run, step);
+  const std::int64_t row_id = RowId(run);  // throws when the run is not stored
+  for (const StepRecord& step : steps) InsertStep(row_id, step);
   transaction.Commit();
 }
 

@@ -149,7 +149,7 @@ class RunStore {
   // Returns the attempt number stored.
   int WriteRun(const RunRecord& run, const std::vector<StepRecord>& steps, const Outputs& outputs,
                bool new_attempt);
-  void InsertStep(const engine::RunRef& run, const StepRecord& step);
+  void InsertStep(std::int64_t row_id, const StepRecord& step);
   void ReplaceOutputs(std::int64_t row_id, const Outputs& outputs);
   // Marks `running` runs of dead weft processes failed; when the store cannot be written (disk
   // full), logs why and leaves them for a later read.

@@ -166,6 +166,18 @@ TEST_F(RunStoreTest, SchemaIsCreatedVersionedAndInWalMode) {
             "outputs,runs,steps");
 }
 
+// Closing does not copy the log into the database file (two syncs at the end of every run):
+// the log stays, and the next connection reads the run through it.
+TEST_F(RunStoreTest, ClosingLeavesTheWriteAheadLogForLaterConnections) {
+  { RunStore(home()).StartRun(MakeRun("d", "r1", 5), {MakeStep(0, "s")}); }
+  const std::filesystem::path wal = home() / "weft.db-wal";
+  ASSERT_TRUE(std::filesystem::exists(wal));
+  EXPECT_GT(std::filesystem::file_size(wal), 0u);
+  RunStore store(home());
+  EXPECT_TRUE(store.FindRun({"d", "r1"}).has_value());
+  EXPECT_EQ(store.Steps({"d", "r1"}).size(), 1u);
+}
+
 TEST_F(RunStoreTest, ReopeningKeepsRuns) {
   { RunStore(home()).StartRun(MakeRun("d", "r1", 5), {MakeStep(0, "s")}); }
   RunStore store(home());

@@ -46,10 +46,7 @@ void TraceRecordSink::OnSpanEnd(const SpanData& span) {
   if (buffer_.spans.size() >= batch_size_) WriteBuffered();
 }
 
-void TraceRecordSink::Shutdown(std::int64_t /*deadline_ns*/) {
-  WriteBuffered();
-  if (::fsync(fd_) != 0) RecordError("sync", errno);
-}
+void TraceRecordSink::Shutdown(std::int64_t /*deadline_ns*/) { WriteBuffered(); }
 
 void TraceRecordSink::WriteBuffered() {
   if (buffer_.spans.empty()) return;
@@ -61,17 +58,17 @@ void TraceRecordSink::WriteBuffered() {
     ssize_t n = ::write(fd_, line.data() + written, line.size() - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      RecordError("write", errno);
+      RecordWriteError(errno);
       return;
     }
     written += static_cast<std::size_t>(n);
   }
 }
 
-void TraceRecordSink::RecordError(std::string_view what, int errno_value) {
+void TraceRecordSink::RecordWriteError(int errno_value) {
   if (!error_.empty()) return;
-  error_ = fmt::format("cannot {} trace record {}: {}", what, path_.string(),
-                       std::strerror(errno_value));
+  error_ =
+      fmt::format("cannot write trace record {}: {}", path_.string(), std::strerror(errno_value));
 }
 
 std::optional<TraceRecordContents> ReadTraceRecord(const std::filesystem::path& file,

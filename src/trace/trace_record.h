@@ -21,10 +21,12 @@ inline constexpr std::string_view kTraceRecordFileName = "trace.jsonl";
 
 // A SpanSink that appends finished spans to a run's trace record. Spans are buffered and
 // written `batch_size` at a time as one line each, so a 1000-step run costs a handful of
-// writes; Shutdown (and the destructor) writes the rest and fsyncs, so everything handed over
-// is on disk once Shutdown returns. Lines are written with single appends to an O_APPEND file
-// (0600): a crash can lose the unwritten tail, never corrupt an earlier line. Write failures do
-// not throw (the engine's thread must go on): the first one is kept in error().
+// writes; Shutdown (and the destructor) writes the rest, so everything handed over is in the
+// file once Shutdown returns. Lines are written with single appends to an O_APPEND file (0600):
+// a crash of weft can lose the unwritten tail, never corrupt an earlier line. No fsync, as for
+// the step logs and the store's commits (SQLite synchronous=NORMAL): what is written survives
+// weft's death; a power loss may take the last seconds, and a sync would cost every run ~2-5 ms.
+// Write failures do not throw (the engine's thread must go on): the first one is kept in error().
 class TraceRecordSink : public SpanSink {
  public:
   static constexpr std::size_t kDefaultBatchSize = 128;
@@ -43,14 +45,14 @@ class TraceRecordSink : public SpanSink {
   // Local disk only: the deadline is not needed to bound the work.
   void Shutdown(std::int64_t deadline_ns) override;
 
-  // The first write or sync failure, with the file name; "" when all went well.
+  // The first write failure, with the file name; "" when all went well.
   const std::string& error() const { return error_; }
 
  private:
   TraceRecordSink(int fd, std::filesystem::path path, Attributes resource,
                   std::string scope_version, std::size_t batch_size);
   void WriteBuffered();
-  void RecordError(std::string_view what, int errno_value);
+  void RecordWriteError(int errno_value);
 
   int fd_;
   std::filesystem::path path_;
