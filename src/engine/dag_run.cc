@@ -480,7 +480,11 @@ void DagRun::StartStep(std::uint32_t step) {
     Settle(step, Status::kFailed, error);
     return;
   }
-  NotifyStep(step);
+  if (holding_start_notices_) {
+    started_unnoticed_.push_back(step);
+  } else {
+    NotifyStep(step);
+  }
 }
 
 // Unmet → skipped with the reason; a condition that cannot be evaluated fails the step.
@@ -594,6 +598,7 @@ bool DagRun::SpawnCommand(std::uint32_t step, std::size_t index, std::string* er
   ReleaseLogsAhead(step, /*remove_empty=*/false);
   guard_.Watch(pid);
   run.pid = pid;
+  run.exited_at_ns = 0;
   state.pid = pid;
   running_.emplace(pid, step);
   return true;
@@ -606,10 +611,38 @@ void DagRun::OnChildExit(const process::Exited& exited) {
   running_.erase(it);
   guard_.Forget(exited.pid);
   runs_[step].pid = 0;
+  runs_[step].exited_at_ns = EventLoop::UnixNs();
+  if (StartsNextFirst(step)) {
+    // The freed slot is filled before this step's own completion (its output, its observers),
+    // which would otherwise delay every start of a run kept at max_active_steps. Observers
+    // still hear of the finish first.
+    holding_start_notices_ = true;
+    Dispatch();
+    holding_start_notices_ = false;
+  }
   CompleteStep(step, exited.status);
   ReleaseSettled();
+  for (std::uint32_t started : started_unnoticed_) NotifyStep(started);
+  started_unnoticed_.clear();
   Dispatch();
   AdvanceIfIdle();
+}
+
+// Whether the step that just exited may have its slot refilled before it completes: the same
+// step starts as would after completing it. It starts no process of its own on completion (a
+// `parallel:` call's next child, a command list's next command), and none of its dependents,
+// once released, would come before the head of the ready queue.
+bool DagRun::StartsNextFirst(std::uint32_t step) const {
+  const StepRun& run = runs_[step];
+  if (phase_ != Phase::kSteps || halt_ != Halt::kNone || IsHandler(step) || ready_.empty() ||
+      run.fan_out || run.command_index + 1 < run.command.argvs.size()) {
+    return false;
+  }
+  const std::uint32_t next = ready_.top();
+  for (std::uint32_t dependent : plan_.dependents(step)) {
+    if (runs_[dependent].waiting_for == 1 && dependent < next) return false;
+  }
+  return true;
 }
 
 // Every process group the step has running (several in a fan-out). O(running steps).
@@ -788,6 +821,7 @@ std::optional<bool> DagRun::RepeatLater(std::uint32_t step, int exit_code, std::
 }
 
 void DagRun::WaitThenAttempt(std::uint32_t step, std::int64_t delay_ns) {
+  runs_[step].exited_at_ns = 0;  // a step stopped while it waits finishes then
   EventLoop::TimerId timer = loop_.AddTimer(delay_ns, [this, step] {
     waiting_.erase(step);
     if (std::string error; !BeginAttempt(step, &error)) Settle(step, Status::kFailed, error);
@@ -869,7 +903,10 @@ void DagRun::Settle(std::uint32_t step, Status status, std::string error) {
       state.step->continue_on->mark_success && ContinuesAfter(step)) {
     state.status = Status::kSucceeded;
   }
-  if (!kept_.contains(step)) state.finished_at_ns = EventLoop::UnixNs();
+  // A step that ran finished when its process did, not when its completion was handled.
+  if (!kept_.contains(step)) {
+    state.finished_at_ns = run.exited_at_ns != 0 ? run.exited_at_ns : EventLoop::UnixNs();
+  }
   if (state.started_at_ns == 0) state.started_at_ns = state.finished_at_ns;
   if (!IsHandler(step) && !state.step->id.empty() && !state.step->output.empty()) {
     references_->SetOutput(state.step->id, outputs_[step]);

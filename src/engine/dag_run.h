@@ -105,6 +105,7 @@ class DagRun {
     std::uintmax_t stdout_start = 0;   // where this attempt's stdout begins in the log
     std::uintmax_t stderr_start = 0;   // and its stderr
     pid_t pid = 0;
+    std::int64_t exited_at_ns = 0;         // when its last process exited; 0 = none since spawn
     EventLoop::TimerId wait_timer = 0;     // until the next retry or repeat
     EventLoop::TimerId timeout_timer = 0;  // timeout_sec of the running attempt
     bool timed_out = false;
@@ -128,6 +129,7 @@ class DagRun {
   bool FanOutDone(std::uint32_t step, const process::ExitStatus& exit);
   void SignalStep(std::uint32_t step, int signal);
   void OnChildExit(const process::Exited& exited);
+  bool StartsNextFirst(std::uint32_t step) const;
   void OnStepTimeout(std::uint32_t step);
   void CompleteStep(std::uint32_t step, const process::ExitStatus& exit);
   bool RetryLater(std::uint32_t step, int exit_code);
@@ -176,6 +178,10 @@ class DagRun {
   std::unordered_map<std::uint32_t, PriorStep> kept_;              // from an earlier attempt
   std::uint32_t settled_count_ = 0;                                // of the DAG's steps
   std::size_t steps_with_logs_ahead_ = 0;  // steps holding descriptors from CreateLogsAhead
+  // While set, steps that start hold back their `running` notice (in started_unnoticed_)
+  // until the step whose exit made room for them has been reported finished.
+  bool holding_start_notices_ = false;
+  std::vector<std::uint32_t> started_unnoticed_;
 
   Phase phase_ = Phase::kDelay;
   Halt halt_ = Halt::kNone;

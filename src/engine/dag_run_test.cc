@@ -269,6 +269,36 @@ TEST_F(DagRunTest, MaxActiveStepsBoundsConcurrency) {
   EXPECT_EQ(recorder_.max_running, 2);
 }
 
+// A freed slot is refilled before the step that freed it completes; what observers see must
+// not show it: at one step at a time, each step is reported finished, and finished, before the
+// next starts.
+TEST_F(DagRunTest, OneAtATimeEachStepIsReportedFinishedBeforeTheNextStarts) {
+  dag_->max_active_steps = 1;
+  for (int i = 0; i < 4; ++i) AddStep("s" + std::to_string(i), "true");
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_THAT(
+      recorder_.events,
+      ElementsAre("run:running", "s0:running", "s0:succeeded", "s1:running", "s1:succeeded",
+                  "s2:running", "s2:succeeded", "s3:running", "s3:succeeded", "run:succeeded"));
+  for (std::size_t i = 0; i + 1 < 4; ++i) {
+    EXPECT_LE(State(i).finished_at_ns, State(i + 1).started_at_ns) << "step " << i;
+  }
+}
+
+// Ready steps start in DAG order, and a dependent released by a step's exit counts as ready
+// then: it goes before later independent steps.
+TEST_F(DagRunTest, ADependentReleasedByAnExitStartsBeforeLaterReadySteps) {
+  dag_->max_active_steps = 1;
+  AddStep("a", "true");
+  AddStep("b", "true", {0});
+  AddStep("c", "true");
+  AddStep("d", "true");
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_THAT(recorder_.events,
+              ElementsAre("run:running", "a:running", "a:succeeded", "b:running", "b:succeeded",
+                          "c:running", "c:succeeded", "d:running", "d:succeeded", "run:succeeded"));
+}
+
 TEST_F(DagRunTest, CommandListStopsAtFirstFailure) {
   dag::Step& s = AddStep("list", "echo one");
   s.commands = {"echo one", "exit 2", "echo three"};

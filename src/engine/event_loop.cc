@@ -86,14 +86,20 @@ void EventLoop::RunDueTimers() {
 }
 
 void EventLoop::DrainSignals() {
-  signalfd_siginfo info;
+  // Room for several, so that one read usually takes all and a short read says none is left.
+  signalfd_siginfo infos[8];
   bool child_exited = false;
-  while (read(signal_fd_.get(), &info, sizeof info) == sizeof info) {
-    if (info.ssi_signo == SIGCHLD) {
-      child_exited = true;
-    } else if (on_signal_) {
-      on_signal_(static_cast<int>(info.ssi_signo));
+  for (;;) {
+    const ssize_t n = read(signal_fd_.get(), infos, sizeof infos);
+    if (n <= 0) break;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n) / sizeof infos[0]; ++i) {
+      if (infos[i].ssi_signo == SIGCHLD) {
+        child_exited = true;
+      } else if (on_signal_) {
+        on_signal_(static_cast<int>(infos[i].ssi_signo));
+      }
     }
+    if (static_cast<std::size_t>(n) < sizeof infos) break;
   }
   // SIGCHLD coalesces: one notification may stand for many exits, so reap them all.
   if (child_exited) {

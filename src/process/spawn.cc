@@ -67,6 +67,7 @@ struct ChildPlan {
   int stderr_fd;  // likewise; merge_stderr: stderr is a copy of stdout
   const char* stderr_path;
   bool merge_stderr;
+  int null_fd;  // >= 0: open on /dev/null, dup2'd onto stdin; else /dev/null is opened
   SignalMask reset;
   int failed_errno = 0;
   const char* failed_at = nullptr;
@@ -109,7 +110,7 @@ constexpr int kLogFlags = O_WRONLY | O_CREAT | O_APPEND;
   }
   if (ok) {
     step = "open /dev/null";
-    ok = Redirect(STDIN_FILENO, -1, "/dev/null", O_RDONLY);
+    ok = Redirect(STDIN_FILENO, plan->null_fd, "/dev/null", O_RDONLY);
   }
   if (ok && plan->working_dir != nullptr) {
     step = "chdir";
@@ -129,6 +130,14 @@ constexpr int kLogFlags = O_WRONLY | O_CREAT | O_APPEND;
   plan->failed_errno = errno;
   plan->failed_at = step;
   _exit(127);
+}
+
+// /dev/null for every child's stdin, opened once (close-on-exec, so no step keeps a copy): an
+// open per spawn was a path walk while the parent waits for the child to exec. -1 when it
+// cannot be opened; each child then tries itself and reports why it could not.
+int NullInput() {
+  static const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd;
 }
 
 // The child's stack, one per spawning thread (the engine's; command substitution may spawn from
@@ -234,6 +243,7 @@ pid_t Spawn(const SpawnSpec& spec, std::string* error) {
       .stderr_fd = merge ? -1 : spec.stderr_fd,
       .stderr_path = merge ? nullptr : spec.stderr_path.c_str(),
       .merge_stderr = merge && has_stdout,
+      .null_fd = NullInput(),
       .reset = SignalsToReset(),
   };
   thread_local ChildStack stack;

@@ -63,6 +63,18 @@ TEST_F(SpawnTest, WritesStdoutAndStderrToSeparateFilesWithGivenEnvironment) {
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
+// Every child reads an empty stdin, /dev/null, the later ones too (weft opens it once).
+TEST_F(SpawnTest, StdinIsDevNull) {
+  for (int child = 0; child < 2; ++child) {
+    std::string error;
+    pid_t pid = Spawn(Sh("readlink /proc/self/fd/0; wc -c"), &error);
+    ASSERT_GT(pid, 0) << error;
+    EXPECT_EQ(Wait(pid).exit_code, 0);
+  }
+  EXPECT_EQ(ReadFile((dir_ / "out").string()), "/dev/null\n0\n/dev/null\n0\n");
+  EXPECT_EQ(ReadFile((dir_ / "err").string()), "");
+}
+
 TEST_F(SpawnTest, MergedOutputGoesToOneFileInOrder) {
   SpawnSpec spec = Sh("echo one; echo two >&2; echo three");
   spec.stderr_path = spec.stdout_path;

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "e2e/weft_process.h"
@@ -184,6 +185,47 @@ TEST(StartTest, ConcurrentStartsOfTheSameAndDifferentDagsAreAllRecorded) {
     ids.insert(run["run_id"].get<std::string>());
   }
   EXPECT_EQ(ids.size(), 6u);
+}
+
+// A step inherits none of weft's own descriptors: not the store, the trace record, the event
+// loop's, the shared /dev/null, nor the log files made ahead for the steps after it. Beyond
+// 0-2 it holds only what weft's caller (this test, and whoever started it) left open, as with
+// make: the same numbers, open on the same files, as here. (`; true` keeps the shell from
+// exec-ing ls, so the listing is of the shell the step started.)
+TEST(StartTest, StepsInheritNoneOfWeftsDescriptors) {
+  WeftHome home;
+  const std::string dag = home.WriteFile("fds.yaml", R"(max_active_steps: 1
+steps:
+  - name: a
+    command: ls -l /proc/$$/fd; true
+  - name: b
+    command: ls -l /proc/$$/fd; true
+  - name: c
+    command: ls -l /proc/$$/fd; true
+)");
+  Result r = home.Run({"start", dag});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  json run = StatusJson(home, "fds");
+  for (const char* name : {"a", "b", "c"}) {
+    std::istringstream listing(ReadFile(StepNamed(run, name)["stdout_file"]));
+    int descriptors = 0;
+    for (std::string line; std::getline(listing, line);) {
+      const std::size_t arrow = line.find(" -> ");
+      if (arrow == std::string::npos) continue;
+      ++descriptors;
+      const std::size_t space = line.rfind(' ', arrow - 1);
+      const std::string fd = line.substr(space + 1, arrow - space - 1);
+      const std::string target = line.substr(arrow + 4);
+      if (fd == "0") {
+        EXPECT_EQ(target, "/dev/null") << name;
+      } else if (fd != "1" && fd != "2") {
+        std::error_code ec;
+        EXPECT_EQ(std::filesystem::read_symlink("/proc/self/fd/" + fd, ec).string(), target)
+            << name << " has a descriptor its caller does not: " << line;
+      }
+    }
+    EXPECT_GE(descriptors, 3) << name << " listed no descriptors";
+  }
 }
 
 TEST(StartTest, QuietPrintsOnlyPlainLines) {
