@@ -166,13 +166,13 @@ TEST_F(RunStoreTest, SchemaIsCreatedVersionedAndInWalMode) {
             "outputs,runs,steps");
 }
 
-// Closing does not copy the log into the database file (two syncs at the end of every run):
-// the log stays, and the next connection reads the run through it.
-TEST_F(RunStoreTest, ClosingLeavesTheWriteAheadLogForLaterConnections) {
+// The last connection to close copies the write-ahead log into the database file. Left in
+// place, the log would be read whole by the next process to open the store (SQLite rebuilds
+// its index of the log then): ~30 us per page, up to 1000 pages, in every weft command.
+TEST_F(RunStoreTest, ClosingEmptiesTheWriteAheadLog) {
   { RunStore(home()).StartRun(MakeRun("d", "r1", 5), {MakeStep(0, "s")}); }
   const std::filesystem::path wal = home() / "weft.db-wal";
-  ASSERT_TRUE(std::filesystem::exists(wal));
-  EXPECT_GT(std::filesystem::file_size(wal), 0u);
+  EXPECT_TRUE(!std::filesystem::exists(wal) || std::filesystem::file_size(wal) == 0);
   RunStore store(home());
   EXPECT_TRUE(store.FindRun({"d", "r1"}).has_value());
   EXPECT_EQ(store.Steps({"d", "r1"}).size(), 1u);

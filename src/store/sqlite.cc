@@ -41,13 +41,6 @@ Database::Database(const std::string& path) : path_(path) {
     throw StoreError(fmt::format("cannot open run store {}: {}{}", path, message, Remedy(rc)));
   }
   sqlite3_extended_result_codes(db_, 1);
-  // The last connection to close would copy the log into the database file and sync both:
-  // ~5 ms at the end of every weft process, on the run's wall time. The log stays instead;
-  // SQLite's automatic checkpoint copies it in the commit that takes it past 1000 pages, and
-  // every reader reads through it, so nothing is lost or hidden.
-  if (sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr) != SQLITE_OK) {
-    Fail("cannot configure the connection");
-  }
 }
 
 Database::~Database() { sqlite3_close(db_); }

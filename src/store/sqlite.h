@@ -24,7 +24,6 @@ class StoreError : public std::runtime_error {
 // One open connection. Closing happens in the destructor; a connection is not copyable so
 // that exactly one owner closes it. Not thread-safe by itself: its owner serializes every use
 // (RunStore holds a mutex around each), so SQLite's own per-call locking is left out.
-// Closing does not checkpoint the write-ahead log into the database file (see the constructor).
 class Database {
  public:
   // Opens (creating when missing) the file at `path`. Throws StoreError.
