@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <string_view>
+
+#include "os/unique_fd.h"
 
 namespace weft::cli {
 namespace {
@@ -63,21 +66,31 @@ std::string FormatDuration(std::int64_t ns) {
   return fmt::format("{}m{:02}s", s / 60, s % 60);
 }
 
-std::string TailOfFile(const std::string& path, int max_lines) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  off_t size = lseek(fd, 0, SEEK_END);
-  off_t start = std::max<off_t>(0, size - 4096);
+std::string MaskedTailOfFile(const std::string& path, int max_lines,
+                             const eval::SecretMasker& secrets) {
+  constexpr off_t kShownBytes = 4096;
+  const os::UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return "";
+  const off_t size = lseek(fd.get(), 0, SEEK_END);
+  if (size <= 0) return "";
+  // Read room for the longest secret before the bytes that may be shown, so that a secret the
+  // shown part would begin inside of is read whole, and found.
+  const auto margin = static_cast<off_t>(secrets.longest());
+  const off_t start = std::max<off_t>(0, size - kShownBytes - margin);
   std::string data(static_cast<std::size_t>(size - start), '\0');
-  ssize_t n = pread(fd, data.data(), data.size(), start);
-  close(fd);
+  const ssize_t n = pread(fd.get(), data.data(), data.size(), start);
   data.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   while (!data.empty() && (data.back() == '\n' || data.back() == '\r')) data.pop_back();
   std::size_t pos = data.size();
   for (int lines = 0; lines < max_lines && pos != std::string::npos && pos > 0; ++lines) {
     pos = data.rfind('\n', pos - 1);
   }
-  return pos == std::string::npos || pos == 0 ? data : data.substr(pos + 1);
+  std::size_t from = pos == std::string::npos || pos == 0 ? 0 : pos + 1;
+  if (start > 0) from = std::max(from, std::min(data.size(), static_cast<std::size_t>(margin)));
+  if (const std::size_t after = secrets.CutAfterValuesSpanning(data, from); after != from) {
+    from = after < data.size() && data[after] == '\n' ? after + 1 : after;
+  }
+  return secrets.Mask(std::string_view(data).substr(from));
 }
 
 std::string FormatSummary(const engine::RunInfo& run, bool color,
@@ -107,7 +120,7 @@ std::string FormatSummary(const engine::RunInfo& run, bool color,
     out += Painted(s.status, line, color) + "\n";
     if (s.status == Status::kFailed) {
       // Masked whole, before the lines are indented: a secret may span lines (a key file).
-      std::string tail = secrets.Mask(TailOfFile(s.stderr_file, 5));
+      std::string tail = MaskedTailOfFile(s.stderr_file, 5, secrets);
       if (!tail.empty()) {
         out += "      stderr:\n";
         std::size_t start = 0;

@@ -53,7 +53,9 @@ std::string FormatSummary(const engine::RunInfo& run, bool color,
 // "1.25s", "340ms", "2m05s".
 std::string FormatDuration(std::int64_t ns);
 
-// The last `max_lines` lines of a file, reading at most its last 4 KiB.
-std::string TailOfFile(const std::string& path, int max_lines);
+// The last `max_lines` lines of a file (at most its last 4 KiB) with `secrets` masked. It
+// begins after any secret that its first line would cut: no piece of one is shown unmasked.
+std::string MaskedTailOfFile(const std::string& path, int max_lines,
+                             const eval::SecretMasker& secrets);
 
 }  // namespace weft::cli

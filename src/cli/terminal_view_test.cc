@@ -21,12 +21,46 @@ TEST(FormatDurationTest, PicksAReadableUnit) {
   EXPECT_EQ(FormatDuration(-5), "0ms");
 }
 
-TEST(TailOfFileTest, KeepsTheLastLines) {
+TEST(MaskedTailOfFileTest, KeepsTheLastLines) {
   std::string path = "/tmp/weft-tail-" + std::to_string(getpid());
   std::ofstream(path) << "one\ntwo\nthree\nfour\n";
-  EXPECT_EQ(TailOfFile(path, 2), "three\nfour");
-  EXPECT_EQ(TailOfFile(path, 10), "one\ntwo\nthree\nfour");
-  EXPECT_EQ(TailOfFile(path + ".missing", 2), "");
+  const eval::SecretMasker none;
+  EXPECT_EQ(MaskedTailOfFile(path, 2, none), "three\nfour");
+  EXPECT_EQ(MaskedTailOfFile(path, 10, none), "one\ntwo\nthree\nfour");
+  EXPECT_EQ(MaskedTailOfFile(path + ".missing", 2, none), "");
+  eval::SecretMasker secrets;
+  secrets.Add("three");
+  EXPECT_EQ(MaskedTailOfFile(path, 2, secrets), std::string(eval::kMasked) + "\nfour");
+  std::filesystem::remove(path);
+}
+
+// A secret that spans lines (a key file) and that the last lines would cut in two is left out
+// whole, not shown from its second line on.
+TEST(MaskedTailOfFileTest, ASecretCutByTheFirstLineShownIsLeftOut) {
+  std::string path = "/tmp/weft-tail-key-" + std::to_string(getpid());
+  std::ofstream(path) << "x1\nkey-line-one\nkey-line-two\ny1\ny2\n";
+  eval::SecretMasker secrets;
+  secrets.Add("key-line-one\nkey-line-two");
+  EXPECT_EQ(MaskedTailOfFile(path, 3, secrets), "y1\ny2");
+  EXPECT_EQ(MaskedTailOfFile(path, 4, secrets), std::string(eval::kMasked) + "\ny1\ny2");
+  std::filesystem::remove(path);
+}
+
+// Lines longer than the 4 KiB shown: the cut falls inside a line, and inside a secret there.
+TEST(MaskedTailOfFileTest, ASecretCutByTheByteLimitIsNotShownInPart) {
+  std::string path = "/tmp/weft-tail-long-" + std::to_string(getpid());
+  const std::string secret = "S3CRET-" + std::string(40, 'k') + "-END";
+  // The last 4096 bytes begin 20 bytes into the secret.
+  std::ofstream(path) << std::string(100, 'a') << secret
+                      << std::string(4096 - secret.size() + 20, 'b') << "\n";
+  eval::SecretMasker secrets;
+  secrets.Add(secret);
+  const std::string tail = MaskedTailOfFile(path, 5, secrets);
+  EXPECT_THAT(tail, Not(HasSubstr("kkkk")));
+  EXPECT_THAT(tail, Not(HasSubstr("-END")));
+  EXPECT_EQ(tail, std::string(4096 - secret.size() + 20, 'b'));
+  // Without the secret known, the last 4096 bytes are shown, but for the final newline.
+  EXPECT_EQ(MaskedTailOfFile(path, 5, eval::SecretMasker()).size(), 4095u);
   std::filesystem::remove(path);
 }
 

@@ -69,6 +69,28 @@ std::string SecretMasker::Mask(std::string_view text) const {
   return out;
 }
 
+std::size_t SecretMasker::CutAfterValuesSpanning(std::string_view text, std::size_t at) const {
+  at = std::min(at, text.size());
+  // Moving past one value may land inside another that overlaps it; each move goes forward.
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (const std::string& v : values_) {
+      if (at == 0 || at >= text.size()) return at;
+      // A value spanning `at` starts in the v.size() - 1 bytes before it.
+      const std::size_t from = at >= v.size() ? at - v.size() + 1 : 0;
+      for (std::size_t start = text.find(v, from); start != std::string_view::npos && start < at;
+           start = text.find(v, start + 1)) {
+        if (start + v.size() > at) {
+          at = start + v.size();
+          moved = true;
+          break;
+        }
+      }
+    }
+  }
+  return at;
+}
+
 namespace {
 
 // The values of the secret params of a parsed params object.

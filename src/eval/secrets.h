@@ -42,6 +42,14 @@ class SecretMasker {
   // with no such byte costs one table lookup per byte.
   std::string Mask(std::string_view text) const;
 
+  // Where to cut `text` at or after `at` so that the part from there on holds no piece of a
+  // value without the whole of it: `at`, or the end of the values that span it. For showing
+  // the end of a text, whose start would otherwise show a secret's tail unmasked.
+  std::size_t CutAfterValuesSpanning(std::string_view text, std::size_t at) const;
+
+  // The length of the longest value; 0 when there is none.
+  std::size_t longest() const { return values_.empty() ? 0 : values_.front().size(); }
+
   bool empty() const { return values_.empty(); }
 
  private:

@@ -44,6 +44,22 @@ TEST(SecretsTest, TheLongerOfOverlappingValuesIsMaskedWhole) {
   EXPECT_EQ(masker.Mask("abcd efghij"), "*** ***");
 }
 
+TEST(SecretsTest, ACutInsideAValueMovesToItsEnd) {
+  SecretMasker masker;
+  masker.Add("hunter22");
+  masker.Add("22-and-more");  // overlaps hunter22's end
+  const std::string text = "pw=hunter22-and-more; ok";
+  EXPECT_EQ(masker.longest(), 11u);
+  EXPECT_EQ(masker.CutAfterValuesSpanning(text, 0), 0u);
+  EXPECT_EQ(masker.CutAfterValuesSpanning(text, 3), 3u);  // where a value starts
+  // Inside hunter22, whose end is inside 22-and-more: past both.
+  EXPECT_EQ(masker.CutAfterValuesSpanning(text, 5), text.find(';'));
+  EXPECT_EQ(masker.CutAfterValuesSpanning(text, text.find(';')), text.find(';'));
+  EXPECT_EQ(masker.CutAfterValuesSpanning(text, 99), text.size());
+  EXPECT_EQ(SecretMasker().CutAfterValuesSpanning(text, 5), 5u);
+  EXPECT_EQ(SecretMasker().longest(), 0u);
+}
+
 TEST(SecretsTest, ShortValuesAreNotMaskedInFreeText) {
   SecretMasker masker;
   masker.Add("1");
