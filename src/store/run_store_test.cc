@@ -168,7 +168,7 @@ TEST_F(RunStoreTest, SchemaIsCreatedVersionedAndInWalMode) {
 
 // The last connection to close copies the write-ahead log into the database file. Left in
 // place, the log would be read whole by the next process to open the store (SQLite rebuilds
-// its index of the log then): ~30 us per page, up to 1000 pages, in every weft command.
+// its index of the log then): ~10-15 us per page, up to 1000 pages, in every weft command.
 TEST_F(RunStoreTest, ClosingEmptiesTheWriteAheadLog) {
   { RunStore(home()).StartRun(MakeRun("d", "r1", 5), {MakeStep(0, "s")}); }
   const std::filesystem::path wal = home() / "weft.db-wal";
