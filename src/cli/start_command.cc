@@ -18,6 +18,7 @@
 #include "engine/dag_run.h"
 #include "eval/run_scope.h"
 #include "eval/secrets.h"
+#include "process/group_guard.h"
 #include "store/run_store.h"
 #include "store/store_observer.h"
 
@@ -90,6 +91,10 @@ void PrintChildResult(const engine::RunInfo& info) {
 // Starts the run and waits for its end; `kept` are steps of an earlier attempt that settle as
 // they did (weft retry).
 int RunDag(const StartFlags& flags, std::vector<engine::PriorStep> kept) {
+  // Before anything is loaded: fork copies what weft holds by then (engine::RunSettings::guard).
+  process::GroupGuard guard;
+  std::string guard_error;
+  guard.Start(&guard_error);
   PreparedRun prepared;
   std::string home = WeftHome();
   if (!PrepareRun(flags, home, &prepared)) return 2;
@@ -132,7 +137,8 @@ int RunDag(const StartFlags& flags, std::vector<engine::PriorStep> kept) {
                     terminal ? TerminalView::Mode::kLive : TerminalView::Mode::kPlain, loop,
                     terminal, prepared.secrets);
 
-  engine::RunSettings settings{prepared.working_dir, prepared.default_shell, {}};
+  info.error = guard_error;  // a run goes on unguarded
+  engine::RunSettings settings{prepared.working_dir, prepared.default_shell, {}, &guard};
   ChildRunContext children;
   if (HasCallSteps(dag)) {
     children.weft = ThisExecutable();

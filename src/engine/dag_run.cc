@@ -250,7 +250,11 @@ std::string DagRun::LogPath(std::uint32_t step, const char* suffix) const {
 
 Status DagRun::Execute() {
   std::string error;
-  if (!guard_.Start(&error)) info_.error = error;  // the run goes on, unguarded
+  if (settings_.guard != nullptr) {
+    guard_ = settings_.guard;
+  } else if (!own_guard_.Start(&error)) {
+    info_.error = error;  // the run goes on, unguarded
+  }
   loop_.OnChildExit([this](const process::Exited& exited) { OnChildExit(exited); });
   if (dag_.delay_sec > 0) {
     delay_timer_ = loop_.AddTimer(static_cast<std::int64_t>(dag_.delay_sec) * 1'000'000'000,
@@ -596,7 +600,7 @@ bool DagRun::SpawnCommand(std::uint32_t step, std::size_t index, std::string* er
   pid_t pid = process::Spawn(spec, error);
   if (pid < 0) return false;
   ReleaseLogsAhead(step, /*remove_empty=*/false);
-  guard_.Watch(pid);
+  guard_->Watch(pid);
   run.pid = pid;
   run.exited_at_ns = 0;
   state.pid = pid;
@@ -609,7 +613,7 @@ void DagRun::OnChildExit(const process::Exited& exited) {
   if (it == running_.end()) return;  // not a step of this run
   std::uint32_t step = it->second;
   running_.erase(it);
-  guard_.Forget(exited.pid);
+  guard_->Forget(exited.pid);
   runs_[step].pid = 0;
   runs_[step].exited_at_ns = EventLoop::UnixNs();
   if (StartsNextFirst(step)) {

@@ -37,6 +37,10 @@ struct RunSettings {
   std::string working_dir;        // the DAG's working dir, absolute
   std::string default_shell;      // $SHELL of weft's environment, "" = sh
   SubDagCommand sub_dag_command;  // unset: a call step fails with a clear error
+  // A guard the caller started before its memory grew: fork copies the page tables, and every
+  // page then shared costs a fault when weft next writes it (~500 on a 1000-step run). Null: the
+  // run starts its own.
+  process::GroupGuard* guard = nullptr;
 };
 
 // A step's outcome in an earlier attempt of the same run, which `weft retry` keeps instead of
@@ -167,7 +171,8 @@ class DagRun {
   RunSettings settings_;
   EventLoop& loop_;
   std::vector<RunObserver*> observers_;
-  process::GroupGuard guard_;
+  process::GroupGuard own_guard_;  // started by Execute when settings_.guard is null
+  process::GroupGuard* guard_ = &own_guard_;
 
   std::vector<StepRun> runs_;         // DAG steps, then handlers in the order they run
   std::vector<std::string> outputs_;  // captured output per step ("" = none)

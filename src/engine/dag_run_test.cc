@@ -118,7 +118,8 @@ class DagRunTest : public ::testing::Test {
     vars.Set("GREETING", "hi");
     for (const auto& [name, value] : run_vars_) vars.Set(name, value);
     EventLoop loop;
-    run_ = std::make_unique<DagRun>(info, vars, RunSettings{dir_.string(), "", sub_dag_}, loop);
+    run_ = std::make_unique<DagRun>(info, vars, RunSettings{dir_.string(), "", sub_dag_, guard_},
+                                    loop);
     run_->AddObserver(&recorder_);
     run_->KeepPriorSteps(prior_);
     if (stop_on_start_) {
@@ -165,6 +166,7 @@ class DagRunTest : public ::testing::Test {
 
   int counter_id_ = 0;
   SubDagCommand sub_dag_ = FakeChild;
+  process::GroupGuard* guard_ = nullptr;  // null: the run starts its own
   std::vector<PriorStep> prior_;
   std::vector<std::pair<std::string, std::string>>
       run_vars_;  // set in the run's scope after PATH and GREETING
@@ -272,6 +274,26 @@ TEST_F(DagRunTest, MaxActiveStepsBoundsConcurrency) {
 // A freed slot is refilled before the step that freed it completes; what observers see must
 // not show it: at one step at a time, each step is reported finished, and finished, before the
 // next starts.
+// The caller's guard (started before weft's memory grew) is the one that watches the steps:
+// a group is watched while its step runs and forgotten once it has exited.
+TEST_F(DagRunTest, AGuardGivenByTheCallerWatchesEachStepWhileItRuns) {
+  process::GroupGuard guard;
+  std::string error;
+  ASSERT_TRUE(guard.Start(&error)) << error;
+  guard_ = &guard;
+  AddStep("a", "true");
+  AddStep("b", "true", {0});
+  std::vector<std::string> seen;
+  recorder_.on_change = [&](std::size_t step) {
+    const StepState& s = run_->info().steps[step];
+    seen.push_back(s.step->name + ":" + std::string(ToString(s.status)) + ":" +
+                   (guard.Watching(s.pid) ? "watched" : "not watched"));
+  };
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(seen, (std::vector<std::string>{"a:running:watched", "a:succeeded:not watched",
+                                            "b:running:watched", "b:succeeded:not watched"}));
+}
+
 TEST_F(DagRunTest, OneAtATimeEachStepIsReportedFinishedBeforeTheNextStarts) {
   dag_->max_active_steps = 1;
   for (int i = 0; i < 4; ++i) AddStep("s" + std::to_string(i), "true");

@@ -96,4 +96,10 @@ void GroupGuard::Forget(pid_t pgid) {
       .fetch_and(static_cast<unsigned char>(~BitOf(pgid)), std::memory_order_release);
 }
 
+bool GroupGuard::Watching(pid_t pgid) const {
+  if (bits_ == nullptr || pgid <= 0 || static_cast<std::size_t>(pgid) >= kPidLimit) return false;
+  return (std::atomic_ref(bits_[pgid / CHAR_BIT]).load(std::memory_order_acquire) & BitOf(pgid)) !=
+         0;
+}
+
 }  // namespace weft::process

@@ -33,6 +33,9 @@ class GroupGuard {
   void Watch(pid_t pgid);
   void Forget(pid_t pgid);
 
+  // Whether `pgid` is watched: set by Watch, cleared by Forget.
+  bool Watching(pid_t pgid) const;
+
   pid_t pid() const { return pid_; }
 
  private:

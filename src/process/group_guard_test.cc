@@ -113,6 +113,19 @@ class GroupGuardTest : public ::testing::Test {
   }
 };
 
+TEST_F(GroupGuardTest, WatchingSaysWhichGroupsAreWatched) {
+  GroupGuard guard;
+  std::string error;
+  ASSERT_TRUE(guard.Start(&error)) << error;
+  guard.Watch(4242);
+  guard.Watch(4243);
+  guard.Forget(4242);
+  EXPECT_FALSE(guard.Watching(4242));
+  EXPECT_TRUE(guard.Watching(4243));
+  EXPECT_FALSE(guard.Watching(4244));  // the same byte of the map, never watched
+  EXPECT_FALSE(guard.Watching(0));
+}
+
 TEST_F(GroupGuardTest, KillsWatchedGroupsWhenItsOwnerGoes) {
   pid_t step = SpawnStep();
   pid_t guard_pid = 0;
