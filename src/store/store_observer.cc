@@ -102,16 +102,20 @@ void StoreObserver::OnRunStarted(const engine::RunInfo& run) {
   steps_.clear();
   outputs_.clear();
   changed_steps_.clear();
-  MirrorNewSteps(run);
   start_pending_ = true;
   finish_pending_ = false;
   rewrite_pending_ = false;
   started_ = false;
   finished_ = false;
   Publish(lock);
-  // The start is on disk before any step runs: a weft killed from then on leaves a run the next
-  // reader finds and marks failed, never no run at all. One commit per run.
+  // The run is on disk before any step runs: a weft killed from then on leaves a run the next
+  // reader finds and marks failed, never no run at all. One commit per run. Its steps go with
+  // the writer's next round, while the first steps run: a thousand of them, ~18 k instructions
+  // each, would otherwise hold up the first start by several milliseconds.
   Flush();
+  lock.lock();
+  MirrorNewSteps(run);
+  Publish(lock);
 }
 
 void StoreObserver::OnStepChanged(const engine::RunInfo& run, std::size_t step) {

@@ -118,6 +118,19 @@ TEST_F(StoreObserverTest, RunStartRecordsTheRunAndAllItsSteps) {
   EXPECT_TRUE(observer.complete());
 }
 
+// The run is on disk when OnRunStarted returns, before any step can run; its steps follow with
+// the writer's next round, so the engine's first start never waits for them.
+TEST_F(StoreObserverTest, RunIsStoredWhenTheStartReturnsAndItsStepsFollow) {
+  RunStore store(home());
+  StoreObserver observer(store);
+  observer.OnRunStarted(run_);
+  const auto stored = store.FindRun({"etl", "run-1"});
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->status, Status::kRunning);
+  observer.Flush();
+  EXPECT_EQ(store.Steps({"etl", "run-1"}).size(), 3u);
+}
+
 TEST_F(StoreObserverTest, StepChangeUpdatesThatStepOnly) {
   RunStore store(home());
   StoreObserver observer(store);
