@@ -321,9 +321,23 @@ void DagRun::StartSteps() {
 }
 
 void DagRun::Dispatch() {
+  const std::vector<std::uint32_t> next = StartReadySteps();
+  // After the spawns, so that no step waits for another's files.
+  if (halt_ != Halt::kNone) return;
+  if (!ready_.empty()) CreateLogsAhead(ready_.top());
+  for (std::uint32_t step : next) CreateLogsAhead(step);
+}
+
+std::vector<std::uint32_t> DagRun::StartReadySteps() {
   const auto limit = static_cast<std::size_t>(dag_.max_active_steps);
   std::vector<std::uint32_t> next;  // steps that will be ready once one just started succeeds
-  while (!ready_.empty() && halt_ == Halt::kNone && (limit == 0 || running_.size() < limit)) {
+  // An exit not yet completed keeps its slot unless it lends it (LendsSlot).
+  const auto holding = [this] {
+    return static_cast<std::size_t>(std::count_if(
+        exits_.begin(), exits_.end(), [](const PendingExit& exit) { return !exit.lends_slot; }));
+  };
+  while (!ready_.empty() && halt_ == Halt::kNone &&
+         (limit == 0 || running_.size() + holding() < limit)) {
     std::uint32_t step = ready_.top();
     ready_.pop();
     StartStep(step);
@@ -337,10 +351,7 @@ void DagRun::Dispatch() {
     }
     ReleaseSettled();  // a step that could not start settles at once
   }
-  // After the spawns, so that no step waits for another's files.
-  if (halt_ != Halt::kNone) return;
-  if (!ready_.empty()) CreateLogsAhead(ready_.top());
-  for (std::uint32_t step : next) CreateLogsAhead(step);
+  return next;
 }
 
 // A child opened (and created) its log files between fork and exec, on the run's critical path:
@@ -447,7 +458,6 @@ void DagRun::StartStep(std::uint32_t step) {
     Settle(step, prior.status, prior.error);
     return;
   }
-  state.status = Status::kRunning;
   state.started_at_ns = EventLoop::UnixNs();
   std::string error;
   run.vars = StepVariables(step, &error);
@@ -458,7 +468,7 @@ void DagRun::StartStep(std::uint32_t step) {
     repeat = ResolveRepeat(*spec.repeat_policy, *run.vars, &error);
   }
   if (!run.vars || !retry || !repeat) {
-    NotifyStep(step);
+    MarkRunning(step);
     Settle(step, Status::kFailed, error);
     return;
   }
@@ -480,15 +490,28 @@ void DagRun::StartStep(std::uint32_t step) {
   bool built = spec.call ? BuildCall(step, &error)
                          : BuildStepCommand(dag_, spec, *run.vars, context, &run.command, &error);
   if (!built || !BeginAttempt(step, &error)) {
-    NotifyStep(step);
+    MarkRunning(step);
     Settle(step, Status::kFailed, error);
     return;
   }
-  if (holding_start_notices_) {
-    started_unnoticed_.push_back(step);
+  if (state.status != Status::kNotStarted) return;  // settled at once: a `parallel:` of no items
+  // In the slot of an exit not yet completed, the step is reported running after that exit is
+  // reported finished: observers never see more steps running than max_active_steps allows.
+  const auto lender = std::find_if(exits_.begin(), exits_.end(), [](const PendingExit& exit) {
+    return exit.lends_slot && !exit.started;
+  });
+  if (lender != exits_.end()) {
+    lender->started = step;
   } else {
-    NotifyStep(step);
+    MarkRunning(step);
   }
+}
+
+// A started step becomes `running` to observers only with its notice: one held back (its slot
+// taken before the exit that freed it was completed) is not yet counted among the running.
+void DagRun::MarkRunning(std::uint32_t step) {
+  info_.steps[step].status = Status::kRunning;
+  NotifyStep(step);
 }
 
 // Unmet → skipped with the reason; a condition that cannot be evaluated fails the step.
@@ -499,12 +522,12 @@ bool DagRun::StepPreconditionsMet(std::uint32_t step) {
     auto result =
         eval::EvaluateCondition(condition, *run.vars, CommandsIn(settings_.working_dir), &error);
     if (!result) {
-      NotifyStep(step);
+      MarkRunning(step);
       Settle(step, Status::kFailed, "precondition: " + error);
       return false;
     }
     if (!result->met) {
-      NotifyStep(step);
+      MarkRunning(step);
       Record(step, {"precondition.unmet", 0, {{"condition", condition.condition}}},
              "precondition not met: " + result->reason);
       Settle(step, Status::kSkipped, "precondition not met: " + result->reason);
@@ -616,35 +639,46 @@ void DagRun::OnChildExit(const process::Exited& exited) {
   guard_->Forget(exited.pid);
   runs_[step].pid = 0;
   runs_[step].exited_at_ns = EventLoop::UnixNs();
-  if (StartsNextFirst(step)) {
-    // The freed slot is filled before this step's own completion (its output, its observers),
-    // which would otherwise delay every start of a run kept at max_active_steps. Observers
-    // still hear of the finish first.
-    holding_start_notices_ = true;
-    Dispatch();
-    holding_start_notices_ = false;
+  exits_.push_back({step, exited.status, false, {}});
+  exits_.back().lends_slot = LendsSlot(step);
+  // The freed slot is filled before the exit is completed (the step's output, its observers),
+  // which would otherwise delay every start of a run kept at max_active_steps.
+  if (exits_.back().lends_slot) StartReadySteps();
+  if (completing_exits_) return;  // the call below this one completes it in turn
+  completing_exits_ = true;
+  while (!exits_.empty()) {
+    // Children that exited meanwhile, often while a spawn above waited for its child's exec,
+    // have their slots refilled before any more completion work.
+    loop_.ReapChildren();
+    CompleteStep(exits_.front().step, exits_.front().status);
+    ReleaseSettled();
+    const std::optional<std::uint32_t> started = exits_.front().started;
+    exits_.pop_front();
+    if (started) MarkRunning(*started);
+    StartReadySteps();
   }
-  CompleteStep(step, exited.status);
-  ReleaseSettled();
-  for (std::uint32_t started : started_unnoticed_) NotifyStep(started);
-  started_unnoticed_.clear();
+  completing_exits_ = false;
   Dispatch();
   AdvanceIfIdle();
 }
 
-// Whether the step that just exited may have its slot refilled before it completes: the same
-// step starts as would after completing it. It starts no process of its own on completion (a
-// `parallel:` call's next child, a command list's next command), and none of its dependents,
-// once released, would come before the head of the ready queue.
-bool DagRun::StartsNextFirst(std::uint32_t step) const {
+// Whether the exit of `step`, just reaped, may have its slot refilled before it is completed:
+// the same step starts as would after completing it. The step starts no process of its own on
+// completion (a `parallel:` call's next child, a command list's next command), and no
+// dependent of an exit not yet completed, this one included, would come before the head of the
+// ready queue (counted loosely: a dependent waiting for no more steps than there are exits
+// pending).
+bool DagRun::LendsSlot(std::uint32_t step) const {
   const StepRun& run = runs_[step];
-  if (phase_ != Phase::kSteps || halt_ != Halt::kNone || IsHandler(step) || ready_.empty() ||
+  if (phase_ != Phase::kSteps || halt_ != Halt::kNone || ready_.empty() || IsHandler(step) ||
       run.fan_out || run.command_index + 1 < run.command.argvs.size()) {
     return false;
   }
   const std::uint32_t next = ready_.top();
-  for (std::uint32_t dependent : plan_.dependents(step)) {
-    if (runs_[dependent].waiting_for == 1 && dependent < next) return false;
+  for (const PendingExit& exit : exits_) {
+    for (std::uint32_t dependent : plan_.dependents(exit.step)) {
+      if (runs_[dependent].waiting_for <= exits_.size() && dependent < next) return false;
+    }
   }
   return true;
 }

@@ -8,6 +8,7 @@
 // with a GroupGuard, so no step outlives weft.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -122,7 +123,11 @@ class DagRun {
   void Begin();
   bool PreconditionsMet();
   void StartSteps();
+  // Starts ready steps while max_active_steps allows, then creates the log files of those
+  // likely to start next.
   void Dispatch();
+  // Only the starts; returns the steps that will be ready once one just started succeeds.
+  std::vector<std::uint32_t> StartReadySteps();
   void CreateLogsAhead(std::uint32_t step);
   void ReleaseLogsAhead(std::uint32_t step, bool remove_empty);
   void StartStep(std::uint32_t step);
@@ -132,8 +137,9 @@ class DagRun {
   bool SpawnCommand(std::uint32_t step, std::size_t index, std::string* error);
   bool FanOutDone(std::uint32_t step, const process::ExitStatus& exit);
   void SignalStep(std::uint32_t step, int signal);
+  void MarkRunning(std::uint32_t step);
   void OnChildExit(const process::Exited& exited);
-  bool StartsNextFirst(std::uint32_t step) const;
+  bool LendsSlot(std::uint32_t step) const;
   void OnStepTimeout(std::uint32_t step);
   void CompleteStep(std::uint32_t step, const process::ExitStatus& exit);
   bool RetryLater(std::uint32_t step, int exit_code);
@@ -183,10 +189,17 @@ class DagRun {
   std::unordered_map<std::uint32_t, PriorStep> kept_;              // from an earlier attempt
   std::uint32_t settled_count_ = 0;                                // of the DAG's steps
   std::size_t steps_with_logs_ahead_ = 0;  // steps holding descriptors from CreateLogsAhead
-  // While set, steps that start hold back their `running` notice (in started_unnoticed_)
-  // until the step whose exit made room for them has been reported finished.
-  bool holding_start_notices_ = false;
-  std::vector<std::uint32_t> started_unnoticed_;
+  // A step's process exit, reaped and not yet completed. It keeps its slot unless it lends it;
+  // `started` is the step that took the lent slot, whose `running` notice waits until this exit
+  // has been reported finished.
+  struct PendingExit {
+    std::uint32_t step;
+    process::ExitStatus status;
+    bool lends_slot = false;
+    std::optional<std::uint32_t> started;
+  };
+  std::deque<PendingExit> exits_;
+  bool completing_exits_ = false;  // an OnChildExit call is working through exits_
 
   Phase phase_ = Phase::kDelay;
   Halt halt_ = Halt::kNone;

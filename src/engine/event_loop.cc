@@ -102,10 +102,12 @@ void EventLoop::DrainSignals() {
     if (static_cast<std::size_t>(n) < sizeof infos) break;
   }
   // SIGCHLD coalesces: one notification may stand for many exits, so reap them all.
-  if (child_exited) {
-    for (const auto& exited : process::ReapExited()) {
-      if (on_child_exit_) on_child_exit_(exited);
-    }
+  if (child_exited) ReapChildren();
+}
+
+void EventLoop::ReapChildren() {
+  while (const auto exited = process::ReapOne()) {
+    if (on_child_exit_) on_child_exit_(*exited);
   }
 }
 

@@ -33,6 +33,9 @@ class EventLoop {
   EventLoop& operator=(const EventLoop&) = delete;
 
   void OnChildExit(ChildExitHandler handler) { on_child_exit_ = std::move(handler); }
+  // Hands every child that has exited to the OnChildExit handler, one at a time, without
+  // waiting for the loop: a handler may call it to hear of exits that came while it worked.
+  void ReapChildren();
   void OnSignal(SignalHandler handler) { on_signal_ = std::move(handler); }
 
   // Runs `callback` once, `delay_ns` from now (monotonic clock).

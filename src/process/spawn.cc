@@ -304,15 +304,11 @@ ExitStatus DecodeWaitStatus(int wait_status) {
   return {WEXITSTATUS(wait_status), 0};
 }
 
-std::vector<Exited> ReapExited() {
-  std::vector<Exited> out;
-  for (;;) {
-    int wait_status = 0;
-    pid_t pid = waitpid(-1, &wait_status, WNOHANG);
-    if (pid <= 0) break;
-    out.push_back({pid, DecodeWaitStatus(wait_status)});
-  }
-  return out;
+std::optional<Exited> ReapOne() {
+  int wait_status = 0;
+  const pid_t pid = waitpid(-1, &wait_status, WNOHANG);
+  if (pid <= 0) return std::nullopt;
+  return Exited{pid, DecodeWaitStatus(wait_status)};
 }
 
 }  // namespace weft::process

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,13 +47,13 @@ struct ExitStatus {
 };
 ExitStatus DecodeWaitStatus(int wait_status);
 
-// A process that ended, as collected by ReapExited.
+// A process that ended, as collected by ReapOne.
 struct Exited {
   pid_t pid;
   ExitStatus status;
 };
 
-// Collects every child that has ended, without blocking.
-std::vector<Exited> ReapExited();
+// Collects one child that has ended, without blocking; nullopt when none has.
+std::optional<Exited> ReapOne();
 
 }  // namespace weft::process

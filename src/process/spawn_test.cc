@@ -243,7 +243,7 @@ TEST_F(SpawnTest, AProgramRemovedSinceTheLastSpawnIsFoundAgainFurtherDownThePath
   EXPECT_EQ(error, "command not found: which-weft");
 }
 
-TEST_F(SpawnTest, ReapExitedCollectsEveryEndedChild) {
+TEST_F(SpawnTest, ReapOneCollectsEachEndedChildOnce) {
   std::string error;
   pid_t a = Spawn(Sh("exit 1"), &error);
   pid_t b = Spawn(Sh("exit 2"), &error);
@@ -254,9 +254,10 @@ TEST_F(SpawnTest, ReapExitedCollectsEveryEndedChild) {
     // Block until at least one more ends, then collect without blocking.
     siginfo_t info{};
     ASSERT_EQ(waitid(P_ALL, 0, &info, WEXITED | WNOWAIT), 0);
-    for (auto& e : ReapExited()) all.push_back(e);
+    while (auto e = ReapOne()) all.push_back(*e);
   }
   ASSERT_EQ(all.size(), 2u);
+  EXPECT_FALSE(ReapOne().has_value());
   for (const auto& e : all) EXPECT_EQ(e.status.exit_code, e.pid == a ? 1 : 2);
 }
 
