@@ -667,11 +667,13 @@ void DagRun::OnChildExit(const process::Exited& exited) {
 // completion (a `parallel:` call's next child, a command list's next command), and no
 // dependent of an exit not yet completed, this one included, would come before the head of the
 // ready queue (counted loosely: a dependent waiting for no more steps than there are exits
-// pending).
+// pending). And no more exits than slots wait, so that completions never fall behind the starts
+// without bound.
 bool DagRun::LendsSlot(std::uint32_t step) const {
   const StepRun& run = runs_[step];
   if (phase_ != Phase::kSteps || halt_ != Halt::kNone || ready_.empty() || IsHandler(step) ||
-      run.fan_out || run.command_index + 1 < run.command.argvs.size()) {
+      run.fan_out || run.command_index + 1 < run.command.argvs.size() ||
+      exits_.size() > static_cast<std::size_t>(dag_.max_active_steps)) {
     return false;
   }
   const std::uint32_t next = ready_.top();
