@@ -114,12 +114,10 @@ std::uintmax_t FileSize(const std::string& path) {
   return ec ? 0 : size;
 }
 
-// The size of a step's log: through the descriptor opened ahead when there is one (no path walk).
+// The size of a step's log before an attempt. A file created ahead (O_EXCL) is empty: no
+// process has had it yet.
 std::uintmax_t LogSize(const os::UniqueFd& ahead, const std::string& path) {
-  struct stat info;
-  if (ahead.valid() && ::fstat(ahead.get(), &info) == 0)
-    return static_cast<std::uintmax_t>(info.st_size);
-  return FileSize(path);
+  return ahead.valid() ? 0 : FileSize(path);
 }
 
 const dag::Step* HandlerStep(const dag::HandlerOn& handlers, HandlerKind kind) {
@@ -486,7 +484,8 @@ void DagRun::StartStep(std::uint32_t step) {
   });
   for (const auto& [name, value] : extra) run.env.Set(name, value);
 
-  StepCommandContext context{settings_.working_dir, settings_.default_shell, LogPath(step, "sh")};
+  StepCommandContext context{settings_.working_dir, settings_.default_shell, LogPath(step, "sh"),
+                             &working_dirs_};
   bool built = spec.call ? BuildCall(step, &error)
                          : BuildStepCommand(dag_, spec, *run.vars, context, &run.command, &error);
   if (!built || !BeginAttempt(step, &error)) {

@@ -15,6 +15,7 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/event_loop.h"
@@ -187,8 +188,9 @@ class DagRun {
   std::unordered_map<pid_t, std::uint32_t> running_;
   std::unordered_map<std::uint32_t, EventLoop::TimerId> waiting_;  // steps between attempts
   std::unordered_map<std::uint32_t, PriorStep> kept_;              // from an earlier attempt
-  std::uint32_t settled_count_ = 0;                                // of the DAG's steps
-  std::size_t steps_with_logs_ahead_ = 0;  // steps holding descriptors from CreateLogsAhead
+  std::unordered_set<std::string> working_dirs_;  // StepCommandContext::existing_dirs
+  std::uint32_t settled_count_ = 0;               // of the DAG's steps
+  std::size_t steps_with_logs_ahead_ = 0;         // steps holding descriptors from CreateLogsAhead
   // A step's process exit, reaped and not yet completed. It keeps its slot unless it lends it;
   // `started` is the step that took the lent slot, whose `running` notice waits until this exit
   // has been reported finished.

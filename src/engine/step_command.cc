@@ -77,13 +77,16 @@ bool BuildStepCommand(const dag::Dag& dag, const dag::Step& step, const eval::Va
       eval::Expand(step.working_dir.empty() ? context.dag_working_dir : step.working_dir, vars);
   std::filesystem::path dir(working_dir);
   if (dir.is_relative()) dir = std::filesystem::path(context.dag_working_dir) / dir;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    *error = "cannot create working directory " + dir.string() + ": " + ec.message();
-    return false;
-  }
   out->working_dir = dir.lexically_normal().string();
+  if (context.existing_dirs == nullptr || !context.existing_dirs->contains(out->working_dir)) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      *error = "cannot create working directory " + dir.string() + ": " + ec.message();
+      return false;
+    }
+    if (context.existing_dirs != nullptr) context.existing_dirs->insert(out->working_dir);
+  }
   SetLogCopies(step, vars, out->working_dir, out);
 
   const std::string& chosen = !step.shell.empty() ? step.shell : dag.shell;

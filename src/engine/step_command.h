@@ -6,6 +6,7 @@
 // created.
 
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "dag/dag.h"
@@ -26,6 +27,9 @@ struct StepCommandContext {
   std::string dag_working_dir;  // absolute
   std::string default_shell;    // $SHELL of weft's environment; "" = sh
   std::string script_path;      // where to write the step's script, if it has one
+  // Working directories already made to exist in this run, and so not looked at again (a
+  // system call per step); null: none. The directory a step gets is added.
+  std::unordered_set<std::string>* existing_dirs = nullptr;
 };
 
 // Returns false with *error set when the step cannot be turned into a command line (no

@@ -116,6 +116,20 @@ TEST_F(StepCommandTest, RelativeWorkingDirIsCreatedUnderTheDagDir) {
   EXPECT_TRUE(std::filesystem::is_directory(cmd.working_dir));
 }
 
+// A run makes each working directory exist once: one it has made is not looked at again.
+TEST_F(StepCommandTest, AWorkingDirMadeOnceInTheRunIsNotMadeAgain) {
+  std::unordered_set<std::string> existing;
+  context_.existing_dirs = &existing;
+  dag::Step step;
+  step.commands = {"true"};
+  step.working_dir = "out";
+  const std::string dir = Build(step).working_dir;
+  EXPECT_EQ(existing, (std::unordered_set<std::string>{dir}));
+  std::filesystem::remove(dir);
+  EXPECT_EQ(Build(step).working_dir, dir);
+  EXPECT_FALSE(std::filesystem::exists(dir));
+}
+
 TEST_F(StepCommandTest, NothingToRunIsAnError) {
   dag::Step step;
   StepCommand out;
