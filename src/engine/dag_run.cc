@@ -320,9 +320,18 @@ void DagRun::StartSteps() {
 
 void DagRun::Dispatch() {
   const std::vector<std::uint32_t> next = StartReadySteps();
-  // After the spawns, so that no step waits for another's files.
+  // After the spawns, so that no step waits for another's files: those of the next ready steps,
+  // one per slot (several slots can free before the engine's next turn), and of the steps that
+  // a step just started may release.
   if (halt_ != Halt::kNone) return;
-  if (!ready_.empty()) CreateLogsAhead(ready_.top());
+  const std::size_t slots = std::clamp<std::size_t>(static_cast<std::size_t>(dag_.max_active_steps),
+                                                    1, kStepsWithLogsAhead);
+  std::vector<std::uint32_t> head;
+  for (; head.size() < slots && !ready_.empty(); ready_.pop()) head.push_back(ready_.top());
+  for (std::uint32_t step : head) {
+    CreateLogsAhead(step);
+    ready_.push(step);
+  }
   for (std::uint32_t step : next) CreateLogsAhead(step);
 }
 

@@ -1,6 +1,7 @@
 #include "engine/dag_run.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -525,6 +526,32 @@ TEST_F(DagRunTest, LogFilesCreatedAheadHoldFewDescriptors) {
   for (std::size_t step = 1; step <= 100; ++step) {
     EXPECT_TRUE(std::filesystem::exists(State(step).stdout_file)) << step;
   }
+}
+
+// At max_active_steps M the log files of the next M ready steps are created ahead: as many
+// slots can free before the engine's next turn, and a step without them makes its own files
+// while the engine waits for its exec.
+TEST_F(DagRunTest, LogFilesAreCreatedAheadForOneReadyStepPerSlot) {
+  dag_->max_active_steps = 3;
+  AddStep("s0", "true");
+  std::vector<std::string> fifos;
+  for (int i = 1; i <= 2; ++i) {  // s1 and s2 run until the test lets them end
+    fifos.push_back((dir_ / ("fifo" + std::to_string(i))).string());
+    ASSERT_EQ(mkfifo(fifos.back().c_str(), 0600), 0);
+    AddStep("s" + std::to_string(i), "cat " + fifos.back() + " >/dev/null");
+  }
+  for (int i = 3; i < 7; ++i) AddStep("s" + std::to_string(i), "true");
+  std::vector<bool> exist;
+  recorder_.on_change = [&](std::size_t step) {
+    if (step != 0 || run_->info().steps[0].status != Status::kSucceeded) return;
+    for (std::size_t later = 3; later < 7; ++later) {
+      exist.push_back(std::filesystem::exists(run_->info().steps[later].stdout_file));
+    }
+    for (const std::string& fifo : fifos) close(open(fifo.c_str(), O_WRONLY));
+  };
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  // s3 took s0's slot; s4 and s5 have theirs ahead; s6 comes after three more starts.
+  EXPECT_EQ(exist, (std::vector<bool>{true, true, true, false}));
 }
 
 TEST_F(DagRunTest, LongFailingChainAbortsWithoutRecursion) {
