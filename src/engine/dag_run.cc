@@ -338,10 +338,12 @@ void DagRun::Dispatch() {
 std::vector<std::uint32_t> DagRun::StartReadySteps() {
   const auto limit = static_cast<std::size_t>(dag_.max_active_steps);
   std::vector<std::uint32_t> next;  // steps that will be ready once one just started succeeds
-  // An exit not yet completed keeps its slot unless it lends it (LendsSlot).
+  // A step between attempts (a retry's or a repeat's wait) keeps its slot, as does an exit not
+  // yet completed unless it lends it (LendsSlot).
   const auto holding = [this] {
-    return static_cast<std::size_t>(std::count_if(
-        exits_.begin(), exits_.end(), [](const PendingExit& exit) { return !exit.lends_slot; }));
+    return waiting_.size() + static_cast<std::size_t>(std::count_if(
+                                 exits_.begin(), exits_.end(),
+                                 [](const PendingExit& exit) { return !exit.lends_slot; }));
   };
   while (!ready_.empty() && halt_ == Halt::kNone &&
          (limit == 0 || running_.size() + holding() < limit)) {
@@ -672,16 +674,18 @@ void DagRun::OnChildExit(const process::Exited& exited) {
 
 // Whether the exit of `step`, just reaped, may have its slot refilled before it is completed:
 // the same step starts as would after completing it. The step starts no process of its own on
-// completion (a `parallel:` call's next child, a command list's next command), and no
+// completion (a `parallel:` call's next child, a command list's next command) and does not wait
+// for another attempt (a retry or a repeat, which keeps the slot), and no
 // dependent of an exit not yet completed, this one included, would come before the head of the
 // ready queue (counted loosely: a dependent waiting for no more steps than there are exits
 // pending). And no more exits than slots wait, so that completions never fall behind the starts
 // without bound.
 bool DagRun::LendsSlot(std::uint32_t step) const {
   const StepRun& run = runs_[step];
+  const dag::Step& spec = *info_.steps[step].step;
   if (phase_ != Phase::kSteps || halt_ != Halt::kNone || ready_.empty() || IsHandler(step) ||
-      run.fan_out || run.command_index + 1 < run.command.argvs.size() ||
-      exits_.size() > static_cast<std::size_t>(dag_.max_active_steps)) {
+      run.fan_out || run.command_index + 1 < run.command.argvs.size() || spec.retry_policy ||
+      spec.repeat_policy || exits_.size() > static_cast<std::size_t>(dag_.max_active_steps)) {
     return false;
   }
   const std::uint32_t next = ready_.top();

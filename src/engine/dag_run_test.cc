@@ -561,6 +561,22 @@ TEST_F(DagRunTest, LongFailingChainAbortsWithoutRecursion) {
   EXPECT_EQ(State(19999).status, Status::kAborted);
 }
 
+// A step waiting to be retried or repeated keeps its slot: at max_active_steps 1 the other
+// step starts only once the first has ended for good.
+TEST_F(DagRunTest, AStepBetweenAttemptsKeepsItsSlot) {
+  dag_->max_active_steps = 1;
+  Fill(AddStep("flaky", FailsTimes(2)).retry_policy).limit = "2";
+  dag::RepeatPolicy& repeat = Fill(AddStep("repeated", "true").repeat_policy);
+  repeat.mode = dag::RepeatPolicy::Mode::kAlways;
+  repeat.limit = "2";
+  AddStep("other", "true");
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(State(0).retry_count, 2);
+  EXPECT_EQ(recorder_.max_running, 1);
+  EXPECT_LE(State(0).finished_at_ns, State(1).started_at_ns);
+  EXPECT_LE(State(1).finished_at_ns, State(2).started_at_ns);
+}
+
 TEST_F(DagRunTest, RetryRunsAgainUntilSuccessAndRecordsEachRetry) {
   dag::Step& s = AddStep("flaky", FailsTimes(2));
   Fill(s.retry_policy).limit = "3";
