@@ -675,11 +675,10 @@ void DagRun::OnChildExit(const process::Exited& exited) {
 // Whether the exit of `step`, just reaped, may have its slot refilled before it is completed:
 // the same step starts as would after completing it. The step starts no process of its own on
 // completion (a `parallel:` call's next child, a command list's next command) and does not wait
-// for another attempt (a retry or a repeat, which keeps the slot), and no
-// dependent of an exit not yet completed, this one included, would come before the head of the
-// ready queue (counted loosely: a dependent waiting for no more steps than there are exits
-// pending). And no more exits than slots wait, so that completions never fall behind the starts
-// without bound.
+// for another attempt (a retry or a repeat, which keeps the slot); no dependent of an exit not
+// yet completed, this one included, would come before the head of the ready queue (counted
+// loosely: a dependent waiting for no more steps than there are exits pending); and no more
+// exits than slots wait, so that completions never fall behind the starts without bound.
 bool DagRun::LendsSlot(std::uint32_t step) const {
   const StepRun& run = runs_[step];
   const dag::Step& spec = *info_.steps[step].step;

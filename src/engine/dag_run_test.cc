@@ -144,6 +144,14 @@ class DagRunTest : public ::testing::Test {
 
   const StepState& State(std::size_t i) { return run_->info().steps[i]; }
 
+  // For recorder_.on_change: when steps 0 and 1 both run, holds the engine until both have
+  // exited, unreaped, so that it finds two exits at its next turn.
+  void HoldUntilTheFirstTwoHaveExited(std::size_t step) {
+    if (step != 1 || run_->info().steps[1].status != Status::kRunning) return;
+    WaitUntilExited(run_->info().steps[0].pid);
+    WaitUntilExited(run_->info().steps[1].pid);
+  }
+
   // A command that fails with `code` the first `failures` times it runs, then succeeds.
   std::string FailsTimes(int failures, int code = 1) {
     std::string counter = (dir_ / ("count-" + std::to_string(counter_id_++))).string();
@@ -328,11 +336,8 @@ TEST_F(DagRunTest, SlotsFreedTogetherAreRefilledBeforeEitherExitIsCompleted) {
   for (int i = 0; i < 4; ++i) AddStep("s" + std::to_string(i), "true");
   std::vector<bool> spawned_at_first_finish;
   recorder_.on_change = [&](std::size_t step) {
+    HoldUntilTheFirstTwoHaveExited(step);
     const StepState& s = run_->info().steps[step];
-    if (step == 1 && s.status == Status::kRunning) {
-      WaitUntilExited(run_->info().steps[0].pid);
-      WaitUntilExited(run_->info().steps[1].pid);
-    }
     if (s.status == Status::kSucceeded && spawned_at_first_finish.empty()) {
       for (std::size_t later : {2, 3}) {
         spawned_at_first_finish.push_back(run_->info().steps[later].pid != 0);
@@ -361,12 +366,7 @@ TEST_F(DagRunTest, ADependentOfAnExitNotYetCompletedStartsBeforeLaterReadySteps)
   AddStep("b", "true");
   AddStep("c", "true", {0});
   AddStep("d", "true");
-  recorder_.on_change = [&](std::size_t step) {
-    if (step == 1 && run_->info().steps[1].status == Status::kRunning) {
-      WaitUntilExited(run_->info().steps[0].pid);
-      WaitUntilExited(run_->info().steps[1].pid);
-    }
-  };
+  recorder_.on_change = [this](std::size_t step) { HoldUntilTheFirstTwoHaveExited(step); };
   EXPECT_EQ(Run(), Status::kSucceeded);
   EXPECT_LT(State(2).started_at_ns, State(3).started_at_ns);
   EXPECT_EQ(recorder_.max_running, 2);
@@ -380,12 +380,7 @@ TEST_F(DagRunTest, AnExitWhoseStepGoesOnKeepsItsSlotUntilCompleted) {
   AddStep("b", "true");
   AddStep("c", "true");
   AddStep("d", "true");
-  recorder_.on_change = [&](std::size_t step) {
-    if (step == 1 && run_->info().steps[1].status == Status::kRunning) {
-      WaitUntilExited(run_->info().steps[0].pid);
-      WaitUntilExited(run_->info().steps[1].pid);
-    }
-  };
+  recorder_.on_change = [this](std::size_t step) { HoldUntilTheFirstTwoHaveExited(step); };
   EXPECT_EQ(Run(), Status::kSucceeded);
   EXPECT_EQ(recorder_.max_running, 2);
   for (std::size_t i = 0; i < 4; ++i) {  // at each start, at most two steps are between theirs
