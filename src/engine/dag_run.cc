@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "engine/step_command.h"
 #include "eval/condition.h"
@@ -319,10 +320,11 @@ void DagRun::StartSteps() {
 }
 
 void DagRun::Dispatch() {
-  const std::vector<std::uint32_t> next = StartReadySteps();
+  StartReadySteps();
   // After the spawns, so that no step waits for another's files: those of the next ready steps,
   // one per slot (several slots can free before the engine's next turn), and of the steps that
-  // a step just started may release.
+  // a step started since the last dispatch may release (in a chain, every next step).
+  std::vector<std::uint32_t> next = std::exchange(released_by_starts_, {});
   if (halt_ != Halt::kNone) return;
   const std::size_t slots = std::clamp<std::size_t>(static_cast<std::size_t>(dag_.max_active_steps),
                                                     1, kStepsWithLogsAhead);
@@ -335,9 +337,8 @@ void DagRun::Dispatch() {
   for (std::uint32_t step : next) CreateLogsAhead(step);
 }
 
-std::vector<std::uint32_t> DagRun::StartReadySteps() {
+void DagRun::StartReadySteps() {
   const auto limit = static_cast<std::size_t>(dag_.max_active_steps);
-  std::vector<std::uint32_t> next;  // steps that will be ready once one just started succeeds
   // A step between attempts (a retry's or a repeat's wait) keeps its slot, as does an exit not
   // yet completed unless it lends it (LendsSlot).
   const auto holding = [this] {
@@ -354,13 +355,12 @@ std::vector<std::uint32_t> DagRun::StartReadySteps() {
       for (std::uint32_t dependent : plan_.dependents(step)) {
         const StepRun& later = runs_[dependent];
         if (later.waiting_for == 1 && !later.upstream_failed && !later.upstream_skipped) {
-          next.push_back(dependent);
+          released_by_starts_.push_back(dependent);
         }
       }
     }
     ReleaseSettled();  // a step that could not start settles at once
   }
-  return next;
 }
 
 // A child opened (and created) its log files between fork and exec, on the run's critical path:
@@ -373,8 +373,10 @@ std::vector<std::uint32_t> DagRun::StartReadySteps() {
 void DagRun::CreateLogsAhead(std::uint32_t step) {
   StepRun& run = runs_[step];
   const StepState& state = info_.steps[step];
+  // A step noted by StartReadySteps may have settled since (its upstream failed).
   if (steps_with_logs_ahead_ == kStepsWithLogsAhead || run.stdout_ahead.valid() ||
-      run.stderr_ahead.valid() || run.pid != 0 || kept_.contains(step)) {
+      run.stderr_ahead.valid() || run.pid != 0 || state.status != Status::kNotStarted ||
+      kept_.contains(step)) {
     return;
   }
   const auto create = [](const std::string& path) {

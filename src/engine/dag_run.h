@@ -127,8 +127,9 @@ class DagRun {
   // Starts ready steps while max_active_steps allows, then creates the log files of those
   // likely to start next.
   void Dispatch();
-  // Only the starts; returns the steps that will be ready once one just started succeeds.
-  std::vector<std::uint32_t> StartReadySteps();
+  // Only the starts; notes in released_by_starts_ the steps that will be ready once one just
+  // started succeeds, for the next Dispatch to create their log files.
+  void StartReadySteps();
   void CreateLogsAhead(std::uint32_t step);
   void ReleaseLogsAhead(std::uint32_t step, bool remove_empty);
   void StartStep(std::uint32_t step);
@@ -188,9 +189,10 @@ class DagRun {
   std::unordered_map<pid_t, std::uint32_t> running_;
   std::unordered_map<std::uint32_t, EventLoop::TimerId> waiting_;  // steps between attempts
   std::unordered_map<std::uint32_t, PriorStep> kept_;              // from an earlier attempt
-  std::unordered_set<std::string> working_dirs_;  // StepCommandContext::existing_dirs
-  std::uint32_t settled_count_ = 0;               // of the DAG's steps
-  std::size_t steps_with_logs_ahead_ = 0;         // steps holding descriptors from CreateLogsAhead
+  std::unordered_set<std::string> working_dirs_;   // StepCommandContext::existing_dirs
+  std::uint32_t settled_count_ = 0;                // of the DAG's steps
+  std::size_t steps_with_logs_ahead_ = 0;          // steps holding descriptors from CreateLogsAhead
+  std::vector<std::uint32_t> released_by_starts_;  // see StartReadySteps
   // A step's process exit, reaped and not yet completed. It keeps its slot unless it lends it;
   // `started` is the step that took the lent slot, whose `running` notice waits until this exit
   // has been reported finished.

@@ -549,6 +549,24 @@ TEST_F(DagRunTest, LogFilesAreCreatedAheadForOneReadyStepPerSlot) {
   EXPECT_EQ(exist, (std::vector<bool>{true, true, true, false}));
 }
 
+// In a chain each step's log files are created while the step before it runs: when that one
+// is reported finished, before the next starts, they exist. Steps started while completing an
+// exit (every one after the first) are the case a lost note would miss.
+TEST_F(DagRunTest, LogFilesOfTheNextStepInAChainAreCreatedAhead) {
+  AddStep("s0", "true");
+  for (std::uint32_t i = 1; i < 5; ++i) AddStep("s" + std::to_string(i), "true", {i - 1});
+  std::vector<bool> next_exists;
+  recorder_.on_change = [&](std::size_t step) {
+    const auto& steps = run_->info().steps;
+    if (step + 1 < steps.size() && steps[step].status == Status::kSucceeded) {
+      next_exists.push_back(std::filesystem::exists(steps[step + 1].stdout_file) &&
+                            std::filesystem::exists(steps[step + 1].stderr_file));
+    }
+  };
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(next_exists, (std::vector<bool>{true, true, true, true}));
+}
+
 TEST_F(DagRunTest, LongFailingChainAbortsWithoutRecursion) {
   AddStep("head", "exit 1");
   for (std::uint32_t i = 1; i < 20000; ++i) AddStep("s" + std::to_string(i), "true", {i - 1});
