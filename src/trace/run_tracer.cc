@@ -285,6 +285,8 @@ void RunTracer::OnRunFinished(const RunInfo& info) {
   root.attributes.emplace_back("cicd.pipeline.result", std::string(result));
   SetOutcome(root, result, -1, Masked(info.error), info.status);
   Emit(root);
+  // The last batch goes out while the other observers and the trace record finish the run.
+  for (SpanSink* exporter : options_.exporters) exporter->StartFlush();
 }
 
 void RunTracer::Emit(const SpanData& span) {

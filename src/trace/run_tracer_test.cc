@@ -18,10 +18,11 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Pair;
 
-// Keeps every span it is handed, in order.
+// Keeps every span it is handed, in order, and how many it held at each StartFlush.
 class RecordingSink : public SpanSink {
  public:
   void OnSpanEnd(const SpanData& span) override { spans.push_back(span); }
+  void StartFlush() override { flushed_at.push_back(spans.size()); }
   void Shutdown(std::int64_t) override {}
   std::vector<std::string> Names() const {
     std::vector<std::string> names;
@@ -36,6 +37,7 @@ class RecordingSink : public SpanSink {
     return spans.front();
   }
   std::vector<SpanData> spans;
+  std::vector<std::size_t> flushed_at;
 };
 
 std::optional<AttributeValue> Attr(const SpanData& span, const std::string& key) {
@@ -133,6 +135,18 @@ TEST_F(RunTracerTest, TraceIdIsDecidedBeforeTheRun) {
   EXPECT_THAT(record_.spans, IsEmpty());
   RunAllSucceeded(tracer);
   for (const SpanData& span : record_.spans) EXPECT_EQ(span.trace_id, tracer.trace_id());
+}
+
+// The exporters start on the last batch as soon as the DAG's span, the run's last, is handed over.
+TEST_F(RunTracerTest, ExportersStartFlushingAfterTheRunSpan) {
+  RunTracer tracer(Options());
+  tracer.OnRunStarted(info_);
+  RunStep(tracer, 0, 0, 1, Status::kSucceeded, 0);
+  EXPECT_THAT(exporter_.flushed_at, IsEmpty());
+  FinishRun(tracer, Status::kSucceeded);
+  EXPECT_EQ(exporter_.Names().back(), "DAG: etl");
+  EXPECT_THAT(exporter_.flushed_at, ElementsAre(exporter_.spans.size()));
+  EXPECT_THAT(record_.flushed_at, IsEmpty());  // the record is written at Shutdown
 }
 
 TEST_F(RunTracerTest, SpanTreeAndOrder) {

@@ -71,6 +71,9 @@ class SpanSink {
  public:
   virtual ~SpanSink() = default;
   virtual void OnSpanEnd(const SpanData& span) = 0;
+  // The run has emitted its last span: a sink that delivers on a thread of its own starts on
+  // what it holds now, without waiting for a full batch; returns at once (Shutdown waits).
+  virtual void StartFlush() {}
   // End of the run: deliver or persist everything, within the deadline (unix ns).
   virtual void Shutdown(std::int64_t deadline_ns) = 0;
 };

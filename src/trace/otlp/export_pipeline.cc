@@ -54,6 +54,13 @@ void ExportPipeline::OnSpanEnd(const SpanData& span) {
   }
 }
 
+void ExportPipeline::StartFlush() {
+  std::lock_guard lock(mutex_);
+  if (queue_.empty()) return;
+  flush_requested_ = true;
+  wake_.notify_one();
+}
+
 void ExportPipeline::Shutdown(std::int64_t deadline_ns) {
   std::unique_lock lock(mutex_);
   if (!shutdown_requested_) {
@@ -124,7 +131,7 @@ std::vector<SpanData> ExportPipeline::NextBatch() {
   for (;;) {
     if (aborted_) return {};
     bool full = queue_.size() >= config_.batch.max_export_batch_size;
-    if (full || (shutdown_requested_ && !queue_.empty())) break;
+    if (full || ((shutdown_requested_ || flush_requested_) && !queue_.empty())) break;
     if (shutdown_requested_) return {};
     if (queue_.empty()) {
       wake_.wait(lock);
@@ -138,6 +145,7 @@ std::vector<SpanData> ExportPipeline::NextBatch() {
                               std::make_move_iterator(queue_.begin() + n));
   queue_.erase(queue_.begin(), queue_.begin() + n);
   if (!queue_.empty()) first_queued_ = Clock::now();
+  if (queue_.empty()) flush_requested_ = false;
   return spans;
 }
 

@@ -71,6 +71,9 @@ class ExportPipeline final : public SpanSink {
   ExportPipeline& operator=(const ExportPipeline&) = delete;
 
   void OnSpanEnd(const SpanData& span) override;
+  // Exports the spans queued so far without waiting for a full batch or schedule_delay, so that
+  // the last batch of a run travels while weft finishes its other work.
+  void StartFlush() override;
   // deadline_ns: unix nanoseconds. Returns when every span is delivered or spooled.
   void Shutdown(std::int64_t deadline_ns) override;
 
@@ -107,6 +110,7 @@ class ExportPipeline final : public SpanSink {
   std::deque<SpanData> queue_;
   std::chrono::steady_clock::time_point first_queued_;
   bool shutdown_requested_ = false;
+  bool flush_requested_ = false;  // until the queue has been emptied
   bool aborted_ = false;
   bool worker_done_ = false;
   std::chrono::steady_clock::time_point shutdown_deadline_;

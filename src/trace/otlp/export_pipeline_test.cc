@@ -182,6 +182,25 @@ TEST_F(OtlpExportPipelineTest, ScheduleDelayExportsWithoutShutdown) {
   EXPECT_EQ(pipeline->Counters().exported, 1u);
 }
 
+// StartFlush sends what is queued at once (schedule_delay is an hour here), and returns without
+// waiting for it.
+TEST_F(OtlpExportPipelineTest, StartFlushExportsTheQueueWithoutShutdown) {
+  config_.batch.max_export_batch_size = 2;
+  script_->hold_first = true;
+  auto pipeline = Start();
+  pipeline->OnSpanEnd(Span("a"));
+  pipeline->StartFlush();
+  ASSERT_TRUE(script_->WaitFor([&] { return script_->sent.size() == 1; }));
+  for (const char* name : {"b", "c", "d"}) pipeline->OnSpanEnd(Span(name));
+  pipeline->StartFlush();
+  script_->Release();
+  ASSERT_TRUE(script_->WaitFor([&] { return script_->sent.size() == 3; }));
+  EXPECT_EQ(Names(script_->sent), (std::vector<std::string>{"a", "b", "c", "d"}));
+  pipeline->Shutdown(FarFuture());
+  EXPECT_EQ(script_->sent.size(), 3u);
+  EXPECT_EQ(pipeline->Counters().exported, 4u);
+}
+
 TEST_F(OtlpExportPipelineTest, FullQueueDropsWithoutBlocking) {
   config_.batch.max_queue_size = 1;
   config_.batch.max_export_batch_size = 1;
