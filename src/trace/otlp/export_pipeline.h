@@ -8,12 +8,13 @@
 // - OnSpanEnd never blocks on the network: it appends to the queue under a short lock. A full
 //   queue drops the span (counted). Unsampled spans are not exported (the local trace record
 //   keeps them).
-// - A batch is exported when max_export_batch_size spans are waiting or schedule_delay after
-//   its first span. Retryable failures are retried with exponential backoff and jitter (or the
-//   server's Retry-After / RetryInfo delay); the whole export, retries included, ends by
-//   min(timeout, OTEL_BSP_EXPORT_TIMEOUT). A batch that does not get through in that time is
-//   spooled, not dropped. Permanent failures and spans rejected in a partial success are
-//   dropped (counted); a partial success is logged once.
+// - A batch is exported when max_export_batch_size spans are waiting, schedule_delay after its
+//   first span, or at once after StartFlush (the run's last span is in). Retryable failures
+//   are retried with exponential backoff and jitter (or the server's Retry-After / RetryInfo
+//   delay); the whole export, retries included, ends by min(timeout, OTEL_BSP_EXPORT_TIMEOUT).
+//   A batch that does not get through in that time is spooled, not dropped. Permanent failures
+//   and spans rejected in a partial success are dropped (counted); a partial success is logged
+//   once.
 // - An unreachable collector (connection refused, unresolvable host) is not retried: the batch
 //   goes to the spool at once, and every later export tries the collector again. So a dead
 //   collector costs one failed connection per batch, and at Shutdown everything left is spooled
