@@ -144,8 +144,11 @@ std::vector<SpanData> ExportPipeline::NextBatch() {
   std::vector<SpanData> spans(std::make_move_iterator(queue_.begin()),
                               std::make_move_iterator(queue_.begin() + n));
   queue_.erase(queue_.begin(), queue_.begin() + n);
-  if (!queue_.empty()) first_queued_ = Clock::now();
-  if (queue_.empty()) flush_requested_ = false;
+  if (queue_.empty()) {
+    flush_requested_ = false;
+  } else {
+    first_queued_ = Clock::now();
+  }
   return spans;
 }
 
