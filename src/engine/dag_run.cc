@@ -407,6 +407,17 @@ void DagRun::ReleaseLogsAhead(std::uint32_t step, bool remove_empty) {
 }
 
 void DagRun::NotifyStep(std::uint32_t step) {
+  DeliverHeldNotice();
+  if (std::exchange(hold_next_notice_, false) && IsFinal(info_.steps[step].status)) {
+    held_notice_ = step;
+    return;
+  }
+  for (auto* o : observers_) o->OnStepChanged(info_, step);
+}
+
+void DagRun::DeliverHeldNotice() {
+  if (!held_notice_) return;
+  const std::uint32_t step = *std::exchange(held_notice_, std::nullopt);
   for (auto* o : observers_) o->OnStepChanged(info_, step);
 }
 
@@ -414,6 +425,7 @@ void DagRun::NotifyStep(std::uint32_t step) {
 // log, where a reader of the log looks for why an attempt ended. Merged logs get no line: their
 // stdout may be captured as the step's output.
 void DagRun::Record(std::uint32_t step, StepEvent event, const std::string& note) {
+  DeliverHeldNotice();
   StepState& state = info_.steps[step];
   event.time_ns = EventLoop::UnixNs();
   state.events.push_back(std::move(event));
@@ -662,12 +674,15 @@ void DagRun::OnChildExit(const process::Exited& exited) {
     // Children that exited meanwhile, often while a spawn above waited for its child's exec,
     // have their slots refilled before any more completion work.
     loop_.ReapChildren();
+    hold_next_notice_ = true;
     CompleteStep(exits_.front().step, exits_.front().status);
     ReleaseSettled();
     const std::optional<std::uint32_t> started = exits_.front().started;
     exits_.pop_front();
     if (started) MarkRunning(*started);
     StartReadySteps();
+    hold_next_notice_ = false;
+    DeliverHeldNotice();
   }
   completing_exits_ = false;
   Dispatch();
@@ -1182,6 +1197,7 @@ void DagRun::Finish() {
     if (handler_failed_ && info_.status != Status::kAborted) info_.status = Status::kFailed;
   }
   info_.finished_at_ns = EventLoop::UnixNs();
+  DeliverHeldNotice();
   for (auto* o : observers_) o->OnRunFinished(info_);
   loop_.Quit();
 }

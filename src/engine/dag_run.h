@@ -167,6 +167,7 @@ class DagRun {
   std::string LogPath(std::uint32_t step, const char* suffix) const;
   void Record(std::uint32_t step, StepEvent event, const std::string& note);
   void NotifyStep(std::uint32_t step);
+  void DeliverHeldNotice();
 
   RunInfo info_;
   const dag::Dag& dag_;
@@ -204,6 +205,12 @@ class DagRun {
   };
   std::deque<PendingExit> exits_;
   bool completing_exits_ = false;  // an OnChildExit call is working through exits_
+  // The first notice of an exit's completion, if it settles a step, waits until the steps it
+  // releases have been spawned or another notice is due: in a chain, the observers' work (the
+  // terminal's line, the span, the store) then runs beside the next step instead of before it.
+  // Observers still get every notice in order, and a settled step's state no longer changes.
+  bool hold_next_notice_ = false;
+  std::optional<std::uint32_t> held_notice_;
 
   Phase phase_ = Phase::kDelay;
   Halt halt_ = Halt::kNone;

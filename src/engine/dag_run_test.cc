@@ -567,6 +567,36 @@ TEST_F(DagRunTest, LogFilesOfTheNextStepInAChainAreCreatedAhead) {
   EXPECT_EQ(next_exists, (std::vector<bool>{true, true, true, true}));
 }
 
+// Observers hear that a step of a chain ended only once the next step's process runs, so that
+// their work (the terminal's line, the span, the store) is not on the chain's critical path.
+TEST_F(DagRunTest, TheNextStepOfAChainIsSpawnedBeforeObserversHearThePreviousEnded) {
+  AddStep("s0", "true");
+  for (std::uint32_t i = 1; i < 5; ++i) AddStep("s" + std::to_string(i), "true", {i - 1});
+  std::vector<bool> next_spawned;
+  recorder_.on_change = [&](std::size_t step) {
+    const auto& steps = run_->info().steps;
+    if (step + 1 < steps.size() && steps[step].status == Status::kSucceeded) {
+      next_spawned.push_back(steps[step + 1].pid != 0);
+    }
+  };
+  EXPECT_EQ(Run(), Status::kSucceeded);
+  EXPECT_EQ(next_spawned, (std::vector<bool>{true, true, true, true}));
+}
+
+// A held notice still comes before every later one: a failure before the aborts it causes, a
+// retried attempt's event and notice in the order they happened.
+TEST_F(DagRunTest, NoticesHeldForTheNextSpawnKeepTheirOrder) {
+  Fill(AddStep("flaky", FailsTimes(1)).retry_policy).limit = "1";
+  AddStep("bad", "exit 3", {0});
+  AddStep("next", "true", {1});
+  AddStep("after", "true", {2});
+  EXPECT_EQ(Run(), Status::kFailed);
+  EXPECT_THAT(recorder_.events,
+              ElementsAre("run:running", "flaky:running", "flaky:event:retry", "flaky:running",
+                          "flaky:succeeded", "bad:running", "bad:failed", "next:aborted",
+                          "after:aborted", "run:failed"));
+}
+
 TEST_F(DagRunTest, LongFailingChainAbortsWithoutRecursion) {
   AddStep("head", "exit 1");
   for (std::uint32_t i = 1; i < 20000; ++i) AddStep("s" + std::to_string(i), "true", {i - 1});
