@@ -43,12 +43,10 @@ void AppendInt(std::string& out, Integer value) {
   out.append(digits, end);
 }
 
-// "key":"text" after `separator` (',' or nothing).
-void AppendField(std::string& out, std::string_view separator, std::string_view key,
-                 std::string_view text) {
-  out += separator;
-  AppendString(out, key);
-  out += ':';
+// `prefix` (a separator, the quoted field name and its colon, all plain) and "text". Field names
+// are constants: only the value needs the check for escapes.
+void AppendField(std::string& out, std::string_view prefix, std::string_view text) {
+  out += prefix;
   AppendString(out, text);
 }
 
@@ -57,7 +55,7 @@ void AppendAnyValue(std::string& out, const AttributeValue& value) {
       [&out](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
-          AppendField(out, "{", "stringValue", v);
+          AppendField(out, R"({"stringValue":)", v);
         } else if constexpr (std::is_same_v<T, bool>) {
           out += v ? R"({"boolValue":true)" : R"({"boolValue":false)";
         } else if constexpr (std::is_same_v<T, std::int64_t>) {
@@ -80,7 +78,7 @@ void AppendAttributes(std::string& out, const Attributes& attributes) {
   out += '[';
   bool first = true;
   for (const auto& [key, value] : attributes) {
-    AppendField(out, first ? "{" : ",{", "key", key);
+    AppendField(out, first ? R"({"key":)" : R"(,{"key":)", key);
     out += R"(,"value":)";
     AppendAnyValue(out, value);
     out += '}';
@@ -90,15 +88,15 @@ void AppendAttributes(std::string& out, const Attributes& attributes) {
 }
 
 void AppendSpan(std::string& out, const SpanData& span) {
-  AppendField(out, "{", "traceId", span.trace_id.Hex());
-  AppendField(out, ",", "spanId", span.span_id.Hex());
-  if (!span.trace_state.empty()) AppendField(out, ",", "traceState", span.trace_state);
+  AppendField(out, R"({"traceId":)", span.trace_id.Hex());
+  AppendField(out, R"(,"spanId":)", span.span_id.Hex());
+  if (!span.trace_state.empty()) AppendField(out, R"(,"traceState":)", span.trace_state);
   if (span.parent_span_id.IsValid()) {
-    AppendField(out, ",", "parentSpanId", span.parent_span_id.Hex());
+    AppendField(out, R"(,"parentSpanId":)", span.parent_span_id.Hex());
   }
   out += R"(,"flags":)";
   AppendInt(out, span.flags);
-  AppendField(out, ",", "name", span.name);
+  AppendField(out, R"(,"name":)", span.name);
   out += R"(,"kind":)";
   AppendInt(out, static_cast<int>(span.kind));
   out += R"(,"startTimeUnixNano":")";
@@ -114,7 +112,7 @@ void AppendSpan(std::string& out, const SpanData& span) {
       out += first ? R"({"timeUnixNano":")" : R"(,{"timeUnixNano":")";
       AppendInt(out, event.time_ns);
       out += '"';
-      AppendField(out, ",", "name", event.name);
+      AppendField(out, R"(,"name":)", event.name);
       out += R"(,"attributes":)";
       AppendAttributes(out, event.attributes);
       out += '}';
@@ -124,7 +122,7 @@ void AppendSpan(std::string& out, const SpanData& span) {
   }
   out += R"(,"status":{"code":)";
   AppendInt(out, static_cast<int>(span.status));
-  if (!span.status_message.empty()) AppendField(out, ",", "message", span.status_message);
+  if (!span.status_message.empty()) AppendField(out, R"(,"message":)", span.status_message);
   out += "}}";
 }
 
@@ -327,19 +325,36 @@ std::vector<ExportBatch> RequestFromJson(const json& request) {
 }  // namespace
 
 std::string EncodeExportRequest(const ExportBatch& batch) {
-  std::string out = R"({"resourceSpans":[{"resource":{"attributes":)";
-  AppendAttributes(out, batch.resource);
-  out += R"(},"scopeSpans":[{"scope":)";
-  AppendField(out, "{", "name", batch.scope_name);
-  if (!batch.scope_version.empty()) AppendField(out, ",", "version", batch.scope_version);
-  out += R"(},"spans":[)";
-  bool first = true;
-  for (const SpanData& span : batch.spans) {
-    if (!first) out += ',';
-    AppendSpan(out, span);
-    first = false;
-  }
-  out += "]}]}]}";
+  ExportRequestJson request(batch.resource, batch.scope_name, batch.scope_version);
+  for (const SpanData& span : batch.spans) request.Add(span);
+  return request.Take();
+}
+
+ExportRequestJson::ExportRequestJson(const Attributes& resource, std::string_view scope_name,
+                                     std::string_view scope_version) {
+  head_ = R"({"resourceSpans":[{"resource":{"attributes":)";
+  AppendAttributes(head_, resource);
+  head_ += R"(},"scopeSpans":[{"scope":)";
+  AppendField(head_, R"({"name":)", scope_name);
+  if (!scope_version.empty()) AppendField(head_, R"(,"version":)", scope_version);
+  head_ += R"(},"spans":[)";
+}
+
+void ExportRequestJson::Add(const SpanData& span) {
+  if (span_count_ != 0) spans_ += ',';
+  AppendSpan(spans_, span);
+  ++span_count_;
+}
+
+std::string ExportRequestJson::Take() {
+  static constexpr std::string_view kTail = "]}]}]}";
+  std::string out;
+  out.reserve(head_.size() + spans_.size() + kTail.size() + 1);  // + a record's newline
+  out += head_;
+  out += spans_;
+  out += kTail;
+  spans_.clear();  // keeps its capacity for the next spans
+  span_count_ = 0;
   return out;
 }
 

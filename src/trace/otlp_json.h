@@ -22,6 +22,25 @@ namespace weft::trace {
 // is replaced by U+FFFD.
 std::string EncodeExportRequest(const ExportBatch& batch);
 
+// The same request built one span at a time, for a writer that would otherwise keep a copy of
+// every span until it writes them (the trace record, on the engine's thread). Take() returns
+// what EncodeExportRequest returns for the resource, the scope and the spans added since the
+// last Take().
+class ExportRequestJson {
+ public:
+  ExportRequestJson(const Attributes& resource, std::string_view scope_name,
+                    std::string_view scope_version);
+  void Add(const SpanData& span);
+  std::size_t span_count() const { return span_count_; }
+  // The request on one line (no trailing newline); the spans start empty again.
+  std::string Take();
+
+ private:
+  std::string head_;   // the request up to the spans' opening bracket
+  std::string spans_;  // the spans added, comma-separated
+  std::size_t span_count_ = 0;
+};
+
 // Reads one ExportTraceServiceRequest: one batch per (resource, scope) pair, in order. Accepts
 // what proto3 JSON allows a writer to choose (ids in either case, 64-bit integers as strings
 // or numbers, missing fields as defaults) and ignores unknown fields. Attribute values that

@@ -73,6 +73,34 @@ TEST(OtlpJsonEncodeTest, RequestStructure) {
   EXPECT_EQ(resource_spans["scopeSpans"][0]["spans"].size(), 2u);
 }
 
+// The trace record builds its lines span by span: each Take() is a whole request holding the
+// spans added since the last one, under the same resource and scope.
+TEST(OtlpJsonEncodeTest, RequestBuiltSpanBySpanStartsAgainAfterTake) {
+  ExportBatch batch = Batch();
+  ExportRequestJson request(batch.resource, batch.scope_name, batch.scope_version);
+  request.Add(RootSpan());
+  request.Add(ChildSpan());
+  EXPECT_EQ(request.span_count(), 2u);
+  json first = json::parse(request.Take());
+  EXPECT_EQ(request.span_count(), 0u);
+  request.Add(ChildSpan());
+  json second = json::parse(request.Take());
+  json empty = json::parse(request.Take());
+
+  const auto spans = [](const json& r) { return r["resourceSpans"][0]["scopeSpans"][0]["spans"]; };
+  ASSERT_EQ(spans(first).size(), 2u);
+  EXPECT_EQ(spans(first)[0]["name"], "DAG: etl");
+  EXPECT_EQ(spans(first)[1]["name"], "Step: load");
+  ASSERT_EQ(spans(second).size(), 1u);
+  EXPECT_EQ(spans(second)[0]["name"], "Step: load");
+  EXPECT_EQ(spans(empty).size(), 0u);
+  for (const json* r : {&second, &empty}) {
+    EXPECT_EQ((*r)["resourceSpans"][0]["resource"], first["resourceSpans"][0]["resource"]);
+    EXPECT_EQ((*r)["resourceSpans"][0]["scopeSpans"][0]["scope"],
+              first["resourceSpans"][0]["scopeSpans"][0]["scope"]);
+  }
+}
+
 TEST(OtlpJsonEncodeTest, RootSpanFields) {
   json span = RequestJson(Batch())["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
   EXPECT_EQ(span, json::parse(R"({

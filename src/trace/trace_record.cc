@@ -9,8 +9,6 @@
 #include <fstream>
 #include <utility>
 
-#include "trace/otlp_json.h"
-
 namespace weft::trace {
 
 std::unique_ptr<TraceRecordSink> TraceRecordSink::Open(const std::filesystem::path& run_dir,
@@ -31,10 +29,10 @@ std::unique_ptr<TraceRecordSink> TraceRecordSink::Open(const std::filesystem::pa
 
 TraceRecordSink::TraceRecordSink(int fd, std::filesystem::path path, Attributes resource,
                                  std::string scope_version, std::size_t batch_size)
-    : fd_(fd), path_(std::move(path)), batch_size_(batch_size == 0 ? 1 : batch_size) {
-  buffer_.resource = std::move(resource);
-  buffer_.scope_version = std::move(scope_version);
-}
+    : fd_(fd),
+      path_(std::move(path)),
+      request_(resource, ExportBatch().scope_name, scope_version),
+      batch_size_(batch_size == 0 ? 1 : batch_size) {}
 
 TraceRecordSink::~TraceRecordSink() {
   WriteBuffered();
@@ -42,17 +40,16 @@ TraceRecordSink::~TraceRecordSink() {
 }
 
 void TraceRecordSink::OnSpanEnd(const SpanData& span) {
-  buffer_.spans.push_back(span);
-  if (buffer_.spans.size() >= batch_size_) WriteBuffered();
+  request_.Add(span);
+  if (request_.span_count() >= batch_size_) WriteBuffered();
 }
 
 void TraceRecordSink::Shutdown(std::int64_t /*deadline_ns*/) { WriteBuffered(); }
 
 void TraceRecordSink::WriteBuffered() {
-  if (buffer_.spans.empty()) return;
-  std::string line = EncodeExportRequest(buffer_);
+  if (request_.span_count() == 0) return;
+  std::string line = request_.Take();
   line.push_back('\n');
-  buffer_.spans.clear();
   std::size_t written = 0;
   while (written < line.size()) {
     ssize_t n = ::write(fd_, line.data() + written, line.size() - written);

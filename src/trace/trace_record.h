@@ -13,14 +13,15 @@
 #include <string_view>
 #include <vector>
 
+#include "trace/otlp_json.h"
 #include "trace/span.h"
 
 namespace weft::trace {
 
 inline constexpr std::string_view kTraceRecordFileName = "trace.jsonl";
 
-// A SpanSink that appends finished spans to a run's trace record. Spans are buffered and
-// written `batch_size` at a time as one line each, so a 1000-step run costs a handful of
+// A SpanSink that appends finished spans to a run's trace record. Spans are encoded as they
+// end and written `batch_size` at a time as one line each, so a 1000-step run costs a handful of
 // writes; Shutdown (and the destructor) writes the rest, so everything handed over is in the
 // file once Shutdown returns. Lines are written with single appends to an O_APPEND file (0600):
 // a crash of weft can lose the unwritten tail, never corrupt an earlier line. No fsync, as for
@@ -56,7 +57,7 @@ class TraceRecordSink : public SpanSink {
 
   int fd_;
   std::filesystem::path path_;
-  ExportBatch buffer_;
+  ExportRequestJson request_;  // the spans not yet written, encoded
   std::size_t batch_size_;
   std::string error_;
 };
