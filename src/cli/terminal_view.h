@@ -17,11 +17,17 @@ namespace weft::cli {
 class TerminalView : public engine::RunObserver {
  public:
   enum class Mode { kLive, kPlain, kSilent };
+  // How late a plain line may reach its file or pipe (FlushSoon).
+  static constexpr int kPlainFlushDelayMs = 20;
   // Writes to `out`, with the run's secret values masked where a text may quote them (errors,
   // event values, stderr tails); weft's own words are left alone, even where a short secret
   // happens to match them. In live mode it asks `loop` for redraw ticks while steps run.
   TerminalView(std::FILE* out, Mode mode, engine::EventLoop& loop, bool color,
                eval::SecretMasker secrets = {});
+  // Flushes what FlushSoon left pending.
+  ~TerminalView() override;
+  TerminalView(const TerminalView&) = delete;
+  TerminalView& operator=(const TerminalView&) = delete;
 
   void OnRunStarted(const engine::RunInfo& run) override;
   void OnStepChanged(const engine::RunInfo& run, std::size_t step) override;
@@ -34,6 +40,7 @@ class TerminalView : public engine::RunObserver {
   void Redraw(const engine::RunInfo& run);
   void ClearLive();
   void ScheduleTick(const engine::RunInfo& run);
+  void FlushSoon();
 
   std::FILE* out_;
   Mode mode_;
@@ -42,6 +49,7 @@ class TerminalView : public engine::RunObserver {
   eval::SecretMasker secrets_;
   int live_lines_ = 0;  // lines of the live block currently on screen
   bool tick_scheduled_ = false;
+  engine::EventLoop::TimerId flush_timer_ = 0;  // a FlushSoon pending
   bool finished_ = false;
 };
 

@@ -163,6 +163,34 @@ TEST(TerminalViewTest, PlainModePrintsEventsAndNotTheRerunOfARetriedStep) {
 // A step error may quote a secret value expanded into a path or a command line, and the stderr
 // tail may hold one, even across lines. weft's own words stay, even when a short secret matches
 // them ("step"), and the summary goes on past a NUL byte in the tail.
+// Plain lines are not written one by one: they reach the file together, kPlainFlushDelayMs
+// after the first, while the engine's loop runs.
+TEST(TerminalViewTest, PlainLinesAreFlushedTogetherSoonAfterTheFirst) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("weft-view-" + std::to_string(getpid()) + ".txt");
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  ASSERT_NE(out, nullptr);
+  const auto written = [&path] {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  engine::EventLoop loop;
+  engine::RunInfo run = OneStepRun();
+  {
+    TerminalView view(out, TerminalView::Mode::kPlain, loop, false);
+    run.steps[0].status = engine::Status::kRunning;
+    view.OnStepChanged(run, 0);
+    run.steps[0].status = engine::Status::kSucceeded;
+    view.OnStepChanged(run, 0);
+    EXPECT_EQ(written(), "");
+    loop.AddTimer(TerminalView::kPlainFlushDelayMs * 1'000'000LL + 1, [&loop] { loop.Quit(); });
+    loop.Run();
+    EXPECT_EQ(written(), "step load: running\nstep load: succeeded\n");
+  }
+  std::fclose(out);
+  std::filesystem::remove(path);
+}
+
 TEST(TerminalViewTest, SecretValuesAreMaskedWhereTextsMayQuoteThem) {
   std::string err = "/tmp/weft-masked-" + std::to_string(getpid());
   std::ofstream(err) << std::string(
