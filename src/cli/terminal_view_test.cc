@@ -160,9 +160,6 @@ TEST(TerminalViewTest, PlainModePrintsEventsAndNotTheRerunOfARetriedStep) {
   EXPECT_EQ(text, "step load: running\nstep load: retry attempt=1 exit_code=3\n");
 }
 
-// A step error may quote a secret value expanded into a path or a command line, and the stderr
-// tail may hold one, even across lines. weft's own words stay, even when a short secret matches
-// them ("step"), and the summary goes on past a NUL byte in the tail.
 // Plain lines are not written one by one: they reach the file together, kPlainFlushDelayMs
 // after the first, while the engine's loop runs.
 TEST(TerminalViewTest, PlainLinesAreFlushedTogetherSoonAfterTheFirst) {
@@ -191,6 +188,9 @@ TEST(TerminalViewTest, PlainLinesAreFlushedTogetherSoonAfterTheFirst) {
   std::filesystem::remove(path);
 }
 
+// A step error may quote a secret value expanded into a path or a command line, and the stderr
+// tail may hold one, even across lines. weft's own words stay, even when a short secret matches
+// them ("step"), and the summary goes on past a NUL byte in the tail.
 TEST(TerminalViewTest, SecretValuesAreMaskedWhereTextsMayQuoteThem) {
   std::string err = "/tmp/weft-masked-" + std::to_string(getpid());
   std::ofstream(err) << std::string(
