@@ -137,6 +137,8 @@ TEST(TraceParentTest, FormatsVersion00AndRoundTrips) {
   context.flags = 0;
   EXPECT_EQ(FormatTraceParent(context), TraceParent("00", kTrace, kParent, "00"));
   EXPECT_EQ(ParseTraceParent(FormatTraceParent(context)), context);
+  context.flags = 0xa3;  // flags a later version may define are kept, as lower-case hex
+  EXPECT_EQ(FormatTraceParent(context), TraceParent("00", kTrace, kParent, "a3"));
 }
 
 TEST(TraceParentTest, FormatsHigherVersionInputAsVersion00) {
