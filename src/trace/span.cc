@@ -6,6 +6,12 @@
 namespace weft::trace {
 namespace {
 
+bool AnyNonZero(std::span<const std::uint8_t> bytes) {
+  return std::any_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b != 0; });
+}
+
+}  // namespace
+
 // Written in place: push_back per digit cost ~1,100 instructions per id, and the trace record
 // writes three ids for every span.
 std::string LowerHex(std::span<const std::uint8_t> bytes) {
@@ -18,12 +24,6 @@ std::string LowerHex(std::span<const std::uint8_t> bytes) {
   }
   return hex;
 }
-
-bool AnyNonZero(std::span<const std::uint8_t> bytes) {
-  return std::any_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b != 0; });
-}
-
-}  // namespace
 
 bool TraceId::IsValid() const { return AnyNonZero(bytes); }
 std::string TraceId::Hex() const { return LowerHex(bytes); }

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,9 @@ namespace weft::trace {
 
 using AttributeValue = dag::AttributeValue;
 using Attributes = std::vector<std::pair<std::string, AttributeValue>>;
+
+// Two lower-case hex digits per byte, as W3C trace context and OTLP/JSON write ids and flags.
+std::string LowerHex(std::span<const std::uint8_t> bytes);
 
 // 16 bytes; all zero = invalid.
 struct TraceId {

@@ -147,15 +147,13 @@ std::optional<SpanContext> ParseTraceParent(std::string_view value, std::string*
 // Built by hand: every step's start formats one, and fmt's parsing of the pattern cost three
 // times the rest.
 std::string FormatTraceParent(const SpanContext& context) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string header = "00-";
   header.reserve(55);  // 2 + 1 + 32 + 1 + 16 + 1 + 2
   header += context.trace_id.Hex();
   header += '-';
   header += context.span_id.Hex();
   header += '-';
-  header += kDigits[context.flags >> 4];
-  header += kDigits[context.flags & 0x0f];
+  header += LowerHex({&context.flags, 1});
   return header;
 }
 
