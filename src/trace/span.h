@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -61,10 +62,13 @@ struct SpanData {
   std::string status_message;
 };
 
+// The instrumentation scope of weft's spans.
+inline constexpr std::string_view kScopeName = "weft";
+
 // What every span of one process shares: the resource and the instrumentation scope.
 struct ExportBatch {
   Attributes resource;
-  std::string scope_name = "weft";
+  std::string scope_name{kScopeName};
   std::string scope_version;
   std::vector<SpanData> spans;
 };

@@ -31,7 +31,7 @@ TraceRecordSink::TraceRecordSink(int fd, std::filesystem::path path, Attributes 
                                  std::string scope_version, std::size_t batch_size)
     : fd_(fd),
       path_(std::move(path)),
-      request_(resource, ExportBatch().scope_name, scope_version),
+      request_(resource, kScopeName, scope_version),
       batch_size_(batch_size == 0 ? 1 : batch_size) {}
 
 TraceRecordSink::~TraceRecordSink() {

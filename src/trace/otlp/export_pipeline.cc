@@ -29,7 +29,6 @@ ExportPipeline::ExportPipeline(const ExportConfig& config, std::unique_ptr<Trans
       random_(std::random_device{}()) {
   if (!options_.spool_root.empty()) spool_.emplace(options_.spool_root, config_.endpoint);
   batch_template_.resource = config_.resource;
-  batch_template_.scope_name = "weft";
   batch_template_.scope_version = kVersion;
   worker_ = std::thread([this] { Run(); });
 }
