@@ -179,6 +179,23 @@ class DagRunTest : public ::testing::Test {
     return true;
   }
 
+  // Runs a chain of five `true` steps to success and returns, for each step but the last, what
+  // `probe` says of the step after it at the moment observers hear the step has succeeded.
+  std::vector<bool> ProbeTheNextStepAsEachEnds(
+      const std::function<bool(const StepState& next)>& probe) {
+    AddStep("s0", "true");
+    for (std::uint32_t i = 1; i < 5; ++i) AddStep("s" + std::to_string(i), "true", {i - 1});
+    std::vector<bool> results;
+    recorder_.on_change = [&](std::size_t step) {
+      const auto& steps = run_->info().steps;
+      if (step + 1 < steps.size() && steps[step].status == Status::kSucceeded) {
+        results.push_back(probe(steps[step + 1]));
+      }
+    };
+    EXPECT_EQ(Run(), Status::kSucceeded);
+    return results;
+  }
+
   dag::Step& AddCall(const std::string& name, const std::string& target) {
     dag::Step& s = AddStep(name, "");
     s.commands.clear();
@@ -553,34 +570,18 @@ TEST_F(DagRunTest, LogFilesAreCreatedAheadForOneReadyStepPerSlot) {
 // is reported finished, before the next starts, they exist. Steps started while completing an
 // exit (every one after the first) are the case a lost note would miss.
 TEST_F(DagRunTest, LogFilesOfTheNextStepInAChainAreCreatedAhead) {
-  AddStep("s0", "true");
-  for (std::uint32_t i = 1; i < 5; ++i) AddStep("s" + std::to_string(i), "true", {i - 1});
-  std::vector<bool> next_exists;
-  recorder_.on_change = [&](std::size_t step) {
-    const auto& steps = run_->info().steps;
-    if (step + 1 < steps.size() && steps[step].status == Status::kSucceeded) {
-      next_exists.push_back(std::filesystem::exists(steps[step + 1].stdout_file) &&
-                            std::filesystem::exists(steps[step + 1].stderr_file));
-    }
-  };
-  EXPECT_EQ(Run(), Status::kSucceeded);
-  EXPECT_EQ(next_exists, (std::vector<bool>{true, true, true, true}));
+  EXPECT_EQ(ProbeTheNextStepAsEachEnds([](const StepState& next) {
+              return std::filesystem::exists(next.stdout_file) &&
+                     std::filesystem::exists(next.stderr_file);
+            }),
+            (std::vector<bool>{true, true, true, true}));
 }
 
 // Observers hear that a step of a chain ended only once the next step's process runs, so that
 // their work (the terminal's line, the span, the store) is not on the chain's critical path.
 TEST_F(DagRunTest, TheNextStepOfAChainIsSpawnedBeforeObserversHearThePreviousEnded) {
-  AddStep("s0", "true");
-  for (std::uint32_t i = 1; i < 5; ++i) AddStep("s" + std::to_string(i), "true", {i - 1});
-  std::vector<bool> next_spawned;
-  recorder_.on_change = [&](std::size_t step) {
-    const auto& steps = run_->info().steps;
-    if (step + 1 < steps.size() && steps[step].status == Status::kSucceeded) {
-      next_spawned.push_back(steps[step + 1].pid != 0);
-    }
-  };
-  EXPECT_EQ(Run(), Status::kSucceeded);
-  EXPECT_EQ(next_spawned, (std::vector<bool>{true, true, true, true}));
+  EXPECT_EQ(ProbeTheNextStepAsEachEnds([](const StepState& next) { return next.pid != 0; }),
+            (std::vector<bool>{true, true, true, true}));
 }
 
 // A held notice still comes before every later one: a failure before the aborts it causes, a
